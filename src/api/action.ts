@@ -1,0 +1,26 @@
+/** What an action handler gets and returns. Handlers are keyed by their exact Tencent name. */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ConfigCache } from '../bindings/config-cache.js';
+import type { Db } from '../store/database.js';
+
+export interface ActionContext {
+  /** The account of the calling key: every store call is scoped by it. */
+  readonly appId: number;
+  readonly requestId: string;
+  readonly db: Db;
+  readonly config: ConfigCache;
+  readonly log: Logger;
+}
+
+export interface Action<S extends z.ZodType = z.ZodType> {
+  readonly schema: S;
+  readonly handler: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>;
+}
+
+export const defineAction = <S extends z.ZodType>(
+  schema: S,
+  handler: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>,
+): Action<S> => ({ schema, handler });
+
+export type ActionTable = Readonly<Record<string, Action>>;

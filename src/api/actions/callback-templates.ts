@@ -1,0 +1,157 @@
+/** Callback template actions: Create/Modify/Delete/DescribeLiveCallbackTemplate(s). */
+import { z } from 'zod';
+import {
+  countCallbackTemplates,
+  deleteCallbackTemplate,
+  findCallbackTemplate,
+  insertCallbackTemplate,
+  listCallbackTemplates,
+  updateCallbackTemplate,
+  type CallbackTemplateChanges,
+  type CallbackTemplateRow,
+} from '../../store/callback-templates.js';
+import { isCallbackTemplateBound } from '../../store/callback-rules.js';
+import { defineAction, type ActionContext } from '../action.js';
+import { apiError } from '../errors.js';
+import { NAME_CHARSET, bytes, callbackUrl, integer, withCode } from '../params.js';
+
+/** Tencent's per-account limit on callback templates. */
+export const MAX_CALLBACK_TEMPLATES = 50;
+
+/** Tencent URL parameter → column. StreamMixNotifyUrl is deprecated: accepted on create only. */
+const URL_COLUMNS = {
+  StreamBeginNotifyUrl: 'stream_begin_url',
+  StreamEndNotifyUrl: 'stream_end_url',
+  RecordNotifyUrl: 'record_url',
+  RecordStatusNotifyUrl: 'record_status_url',
+  SnapshotNotifyUrl: 'snapshot_url',
+  PornCensorshipNotifyUrl: 'porn_url',
+  PushExceptionNotifyUrl: 'push_exception_url',
+  AudioAuditNotifyUrl: 'audio_audit_url',
+  RecordExceptionNotifyUrl: 'record_exception_url',
+  StreamMixNotifyUrl: 'stream_mix_url',
+} as const satisfies Record<string, keyof CallbackTemplateRow>;
+
+type UrlParam = keyof typeof URL_COLUMNS;
+type UrlColumn = (typeof URL_COLUMNS)[UrlParam];
+const URL_PARAMS = Object.keys(URL_COLUMNS) as UrlParam[];
+
+const templateName = () =>
+  bytes(255)
+    .refine((s) => s.length > 0, withCode('InvalidParameter.ArgsNotMatch', 'must not be empty'))
+    .refine((s) => NAME_CHARSET.test(s), withCode('InvalidParameter.ArgsNotMatch', 'only Chinese, letters, digits, _ and - are allowed'));
+const description = () =>
+  bytes(1024).refine((s) => NAME_CHARSET.test(s), 'only Chinese, letters, digits, _ and - are allowed');
+/** The console's rule for the callback key: up to 32 letters and digits. */
+const callbackKey = () => z.string().regex(/^[A-Za-z0-9]{0,32}$/, 'up to 32 letters and digits');
+const exceptionLevels = () =>
+  z.array(z.enum(['error', 'warning', 'info', 'alarm'])).max(4).refine((a) => new Set(a).size === a.length, 'duplicate levels');
+
+const urlShape = (params: readonly UrlParam[]) =>
+  Object.fromEntries(params.map((p) => [p, callbackUrl().optional()])) as Record<UrlParam, z.ZodOptional<ReturnType<typeof callbackUrl>>>;
+
+const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
+
+export function toCallBackTemplateInfo(t: CallbackTemplateRow): Record<string, unknown> {
+  return {
+    TemplateId: Number(t.id),
+    TemplateName: t.name,
+    Description: t.description,
+    ...Object.fromEntries(URL_PARAMS.map((p) => [p, t[URL_COLUMNS[p]]])),
+    CallbackKey: t.callback_key,
+    RecordExceptionLevels: JSON.parse(t.record_exception_levels) as string[],
+  };
+}
+
+/** Every URL column, '' where the parameter was not given. */
+const allUrlColumns = (p: Partial<Record<UrlParam, string | undefined>>) =>
+  Object.fromEntries(URL_PARAMS.map((param) => [URL_COLUMNS[param], p[param] ?? ''])) as Record<UrlColumn, string>;
+
+/** Column values for the URL parameters that were given. */
+function urlChanges(p: Partial<Record<UrlParam, string | undefined>>): CallbackTemplateChanges {
+  const changes: CallbackTemplateChanges = {};
+  for (const param of URL_PARAMS) {
+    const value = p[param];
+    if (value !== undefined) changes[URL_COLUMNS[param]] = value;
+  }
+  return changes;
+}
+
+export async function requireCallbackTemplate(ctx: ActionContext, id: number): Promise<CallbackTemplateRow> {
+  const template = await findCallbackTemplate(ctx.db, ctx.appId, id);
+  if (!template) throw apiError('InvalidParameter.ConfNotFound', 'The callback template does not exist.');
+  return template;
+}
+
+export const CreateLiveCallbackTemplate = defineAction(
+  z.strictObject({
+    TemplateName: templateName(),
+    Description: description().optional(),
+    ...urlShape(URL_PARAMS),
+    CallbackKey: callbackKey().optional(),
+    RecordExceptionLevels: exceptionLevels().optional(),
+  }),
+  async (ctx, p) => {
+    if (!URL_PARAMS.some((param) => p[param])) {
+      throw apiError('InvalidParameter', 'At least one callback URL is required.');
+    }
+    if ((await countCallbackTemplates(ctx.db, ctx.appId)) >= MAX_CALLBACK_TEMPLATES) {
+      throw apiError('InternalError.ConfOutLimit');
+    }
+    const id = await insertCallbackTemplate(ctx.db, {
+      app_id: ctx.appId,
+      name: p.TemplateName,
+      description: p.Description ?? '',
+      ...allUrlColumns(p),
+      callback_key: p.CallbackKey ?? '',
+      record_exception_levels: JSON.stringify(p.RecordExceptionLevels ?? []),
+    });
+    await ctx.config.invalidate();
+    return { TemplateId: id };
+  },
+);
+
+export const ModifyLiveCallbackTemplate = defineAction(
+  z.strictObject({
+    TemplateId: templateId(),
+    TemplateName: templateName().optional(),
+    Description: description().optional(),
+    ...urlShape(URL_PARAMS.filter((p) => p !== 'StreamMixNotifyUrl')),
+    CallbackKey: callbackKey().optional(),
+    RecordExceptionLevels: exceptionLevels().optional(),
+  }),
+  async (ctx, p) => {
+    await requireCallbackTemplate(ctx, p.TemplateId);
+    // Omitted = unchanged; an empty string clears a URL or the key.
+    const changes: CallbackTemplateChanges = urlChanges(p);
+    if (p.TemplateName !== undefined) changes.name = p.TemplateName;
+    if (p.Description !== undefined) changes.description = p.Description;
+    if (p.CallbackKey !== undefined) changes.callback_key = p.CallbackKey;
+    if (p.RecordExceptionLevels !== undefined) changes.record_exception_levels = JSON.stringify(p.RecordExceptionLevels);
+    await updateCallbackTemplate(ctx.db, ctx.appId, p.TemplateId, changes);
+    await ctx.config.invalidate();
+    return {};
+  },
+);
+
+export const DeleteLiveCallbackTemplate = defineAction(
+  z.strictObject({ TemplateId: templateId() }),
+  async (ctx, p) => {
+    await requireCallbackTemplate(ctx, p.TemplateId);
+    if (await isCallbackTemplateBound(ctx.db, ctx.appId, p.TemplateId)) {
+      throw apiError('FailedOperation.ConfInUsed', 'The template is in use: unbind it from every domain first.');
+    }
+    await deleteCallbackTemplate(ctx.db, ctx.appId, p.TemplateId);
+    await ctx.config.invalidate();
+    return {};
+  },
+);
+
+export const DescribeLiveCallbackTemplate = defineAction(
+  z.strictObject({ TemplateId: templateId() }),
+  async (ctx, p) => ({ Template: toCallBackTemplateInfo(await requireCallbackTemplate(ctx, p.TemplateId)) }),
+);
+
+export const DescribeLiveCallbackTemplates = defineAction(z.strictObject({}), async (ctx) => ({
+  Templates: (await listCallbackTemplates(ctx.db, ctx.appId)).map(toCallBackTemplateInfo),
+}));

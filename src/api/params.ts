@@ -1,0 +1,118 @@
+/**
+ * Action parameters: zod schemas for Tencent's parameter types, and the mapping of validation
+ * failures onto Tencent's error codes (UnknownParameter, MissingParameter, InvalidParameter for a
+ * wrong type, InvalidParameterValue for a value out of range or format, or a specific code that a
+ * schema names in its `params.code`).
+ */
+import { z } from 'zod';
+import { ApiError, isApiErrorCode, type ApiErrorCode } from './errors.js';
+
+const TENCENT_TYPE: Record<string, string> = {
+  string: 'String',
+  number: 'Integer',
+  int: 'Integer',
+  array: 'Array',
+  object: 'Object',
+  boolean: 'Boolean',
+};
+
+function paramName(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `.${p}` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+/**
+ * Turn a failed parse of an action's parameters into the ApiError Tencent would answer. When
+ * several problems are found, the first by rank wins: unknown, missing, wrong type, bad value.
+ */
+export function toApiError(error: z.ZodError): ApiError {
+  const ranked = error.issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const name = paramName([...issue.path, issue.keys[0] ?? '']);
+        return { rank: 0, error: new ApiError('UnknownParameter', `The parameter \`${name}\` is not recognized.`) };
+      }
+      const name = paramName(issue.path);
+      if (issue.code === 'invalid_type' && issue.input === undefined) {
+        return { rank: 1, error: new ApiError('MissingParameter', `The request is missing a required parameter \`${name}\`.`) };
+      }
+      if (issue.code === 'invalid_type') {
+        const expected = TENCENT_TYPE[issue.expected] ?? issue.expected;
+        return { rank: 2, error: new ApiError('InvalidParameter', `The type of parameter \`${name}\` is incorrect; expected ${expected}.`) };
+      }
+      const code: ApiErrorCode =
+        issue.code === 'custom' && isApiErrorCode(issue.params?.code) ? issue.params.code : 'InvalidParameterValue';
+      return { rank: 3, error: new ApiError(code, `The value of parameter \`${name}\` is invalid: ${issue.message}`) };
+    })
+    .sort((a, b) => a.rank - b.rank);
+  return ranked[0]?.error ?? new ApiError('InvalidParameter');
+}
+
+export function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (!result.success) throw toApiError(result.error);
+  return result.data;
+}
+
+const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** A refinement that reports a specific Tencent code when it fails. */
+export const withCode = (code: ApiErrorCode, message: string) => ({ message, params: { code } });
+
+// ---- Tencent parameter types ----
+
+/** Tencent Integer: a JSON number that is a whole number. */
+export const integer = (min: number, max: number) => z.number().int().min(min).max(max);
+export const flag = () => z.union([z.literal(0), z.literal(1)]);
+
+/** A string limited in UTF-8 bytes, as Tencent's limits are. */
+export const bytes = (max: number) =>
+  z.string().refine((s) => byteLength(s) <= max, { message: `at most ${max} bytes` });
+
+/** Chinese, letters, digits, `_` and `-`: Tencent's charset for names and descriptions. */
+export const NAME_CHARSET = /^[\p{Script=Han}A-Za-z0-9_-]*$/u;
+
+const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const MAX_DOMAIN_LENGTH = 253;
+
+export function isDomainName(name: string): boolean {
+  const labels = name.split('.');
+  return (
+    labels.length >= 2 &&
+    labels.every((l) => DOMAIN_LABEL.test(l)) &&
+    /^[a-z]{2,63}$/.test(labels[labels.length - 1]!)
+  );
+}
+
+/** DomainName: lower-cased, then checked for length and format with Tencent's codes. */
+export const domainName = () =>
+  z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .refine((s) => s.length <= MAX_DOMAIN_LENGTH, withCode('InvalidParameter.DomainTooLong', `at most ${MAX_DOMAIN_LENGTH} characters`))
+    .refine((s) => isDomainName(s), withCode('InvalidParameter.DomainFormatError', 'not a valid domain name'));
+
+/** AppName (push path): letters, digits, `_`, `-`, `.`; '' means the whole domain in rules. */
+export const appName = () =>
+  z.string().max(64).regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, _ - and . are allowed');
+
+export const MAX_URL_LENGTH = 2048;
+
+/** A callback URL: http(s) with a host, or '' to clear it. */
+export const callbackUrl = () =>
+  z
+    .string()
+    .max(MAX_URL_LENGTH)
+    .refine((s) => s === '' || isHttpUrl(s), 'must be an http:// or https:// URL');
+
+function isHttpUrl(s: string): boolean {
+  if (!/^https?:\/\//i.test(s)) return false;
+  try {
+    const url = new URL(s);
+    return url.hostname.length > 0 && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+/** Page parameters shared by Describe…List actions. */
+export const pageSize = (min: number, max: number, fallback: number) => integer(min, max).default(fallback);

@@ -1,0 +1,20 @@
+/** Every action livehook answers, by its exact Tencent name. Each resource file owns its actions. */
+import type { ActionTable } from './action.js';
+import * as callbackRules from './actions/callback-rules.js';
+import * as callbackTemplates from './actions/callback-templates.js';
+import * as domains from './actions/domains.js';
+import * as pushAuth from './actions/push-auth.js';
+
+const pick = <T extends object>(module: T): ActionTable =>
+  Object.fromEntries(
+    Object.entries(module).filter(([name, value]) => /^[A-Z]/.test(name) && typeof value === 'object' && value !== null && 'handler' in value),
+  ) as ActionTable;
+
+export const ACTIONS: ActionTable = Object.freeze({
+  ...pick(domains),
+  ...pick(pushAuth),
+  ...pick(callbackTemplates),
+  ...pick(callbackRules),
+});
+
+export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

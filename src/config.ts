@@ -1,0 +1,92 @@
+/**
+ * Configuration: command-line flags and `LIVEHOOK_*` environment variables become one validated,
+ * frozen config object. The option table below is the single source of truth: the CLI builds its
+ * flags from it and docs/configuration.md is checked against it by a test.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number().int().min(1);
+const cidrList = z
+  .string()
+  .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected CIDRs like 10.0.0.0/8')));
+
+/** One entry per option: flag name (kebab-case), its schema, default and help text. */
+export const OPTIONS = {
+  dataDir: { flag: 'data-dir', schema: z.string().min(1), default: './data', help: 'Directory for the SQLite database and media files' },
+  host: { flag: 'host', schema: z.string().min(1), default: '0.0.0.0', help: 'Address the HTTP and RTMP servers listen on' },
+  httpPort: { flag: 'http-port', schema: port, default: 8080, help: 'HTTP port: API, console, hooks, files, metrics (0 = any free port)' },
+  rtmpPort: { flag: 'rtmp-port', schema: port, default: 1935, help: 'Embedded RTMP ingest port (0 = any free port)' },
+  databaseUrl: { flag: 'database-url', schema: z.string().optional(), default: undefined, help: 'Default: SQLite file <data-dir>/livehook.db; postgres://… selects PostgreSQL' },
+  publicUrl: { flag: 'public-url', schema: z.url({ protocol: /^https?$/ }).optional(), default: undefined, help: 'Base URL for file links in callbacks (default http://<host>:<http-port>)' },
+  allowPrivateCallbacks: { flag: 'allow-private-callbacks', schema: bool, default: false, help: 'Let callbacks reach loopback/private/link-local addresses (weakens the SSRF guard)' },
+  allowCallbackCidrs: { flag: 'allow-callback-cidrs', schema: cidrList, default: '', help: 'Comma-separated CIDRs that callbacks may reach despite the SSRF guard' },
+  retrySchedule: { flag: 'retry-schedule', schema: z.enum(['tencent', 'extended']), default: 'tencent', help: 'Callback retry schedule: tencent (12 × 1 min) or extended (5 s … 10 h)' },
+  callbackTimeoutMs: { flag: 'callback-timeout-ms', schema: positiveInt, default: 20000, help: 'Time a receiver has to answer a callback' },
+  hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
+  logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
+  shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
+} as const;
+
+type Options = typeof OPTIONS;
+export type OptionName = keyof Options;
+
+export type Config = Readonly<{
+  [K in OptionName]: z.output<Options[K]['schema']>;
+}> & {
+  /** Resolved absolute data directory. */
+  readonly dataDir: string;
+  /** Resolved database URL: `sqlite:<file>` or `postgres://…`. */
+  readonly databaseUrl: string;
+  /** Resolved public base URL without a trailing slash. */
+  readonly publicUrl: string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** `httpPort` → `LIVEHOOK_HTTP_PORT`. */
+export const envName = (name: OptionName): string =>
+  'LIVEHOOK_' + OPTIONS[name].flag.replaceAll('-', '_').toUpperCase();
+
+/**
+ * Build the config from parsed flags (camelCase keys, as commander gives them) and the
+ * environment. Flags win over env, env over defaults. Throws ConfigError with a one-line message
+ * naming the flag on the first bad value.
+ */
+export function loadConfig(
+  flags: Partial<Record<OptionName, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const option = OPTIONS[name];
+    const raw = flags[name] ?? env[envName(name)] ?? option.default;
+    const parsed = option.schema.safeParse(raw);
+    if (!parsed.success) {
+      const reason = parsed.error.issues[0]?.message ?? 'invalid value';
+      throw new ConfigError(
+        `invalid --${option.flag} (${envName(name)}): ${reason} (got ${JSON.stringify(raw)})`,
+      );
+    }
+    out[name] = parsed.data;
+  }
+  const dataDir = path.resolve(out.dataDir as string);
+  const databaseUrl =
+    (out.databaseUrl as string | undefined) ?? `sqlite:${path.join(dataDir, 'livehook.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(
+      `invalid --database-url (${envName('databaseUrl')}): expected sqlite:<file> or postgres://… (got ${JSON.stringify(databaseUrl)})`,
+    );
+  }
+  const advertisedHost = out.host === '0.0.0.0' || out.host === '::' ? '127.0.0.1' : out.host;
+  const publicUrl = ((out.publicUrl as string | undefined) ??
+    `http://${advertisedHost}:${out.httpPort}`).replace(/\/+$/, '');
+  return Object.freeze({ ...out, dataDir, databaseUrl, publicUrl }) as Config;
+}

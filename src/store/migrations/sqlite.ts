@@ -1,0 +1,86 @@
+/**
+ * SQLite schema history. Append-only: never edit a released migration, add the next number.
+ * Each entry runs in its own transaction together with the row that records it.
+ */
+import type { Migration } from '../migrate.js';
+
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'accounts, keys, domains, callback templates and rules',
+    sql: `
+      CREATE TABLE accounts (
+        app_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_keys (
+        secret_id TEXT PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        secret_key TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active',
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX api_keys_by_app ON api_keys(app_id);
+      CREATE TABLE admins (
+        username TEXT PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE domains (
+        name TEXT PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        type INTEGER NOT NULL,
+        status INTEGER NOT NULL DEFAULT 1,
+        play_type INTEGER NOT NULL DEFAULT 1,
+        is_delay_live INTEGER NOT NULL DEFAULT 0,
+        is_mini_program_live INTEGER NOT NULL DEFAULT 0,
+        push_auth_enable INTEGER NOT NULL DEFAULT 0,
+        push_auth_master_key TEXT NOT NULL DEFAULT '',
+        push_auth_backup_key TEXT NOT NULL DEFAULT '',
+        push_auth_delta INTEGER NOT NULL DEFAULT 1800,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX domains_by_app ON domains(app_id, name);
+      CREATE TABLE callback_templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        stream_begin_url TEXT NOT NULL DEFAULT '',
+        stream_end_url TEXT NOT NULL DEFAULT '',
+        record_url TEXT NOT NULL DEFAULT '',
+        record_status_url TEXT NOT NULL DEFAULT '',
+        snapshot_url TEXT NOT NULL DEFAULT '',
+        porn_url TEXT NOT NULL DEFAULT '',
+        stream_mix_url TEXT NOT NULL DEFAULT '',
+        push_exception_url TEXT NOT NULL DEFAULT '',
+        audio_audit_url TEXT NOT NULL DEFAULT '',
+        record_exception_url TEXT NOT NULL DEFAULT '',
+        record_exception_levels TEXT NOT NULL DEFAULT '[]',
+        callback_key TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX callback_templates_by_app ON callback_templates(app_id, id);
+      CREATE TABLE callback_rules (
+        domain_name TEXT NOT NULL REFERENCES domains(name) ON DELETE CASCADE,
+        app_name TEXT NOT NULL,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        template_id INTEGER NOT NULL REFERENCES callback_templates(id),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (domain_name, app_name)
+      );
+      CREATE INDEX callback_rules_by_template ON callback_rules(template_id);
+      CREATE INDEX callback_rules_by_app ON callback_rules(app_id);
+    `,
+  },
+];

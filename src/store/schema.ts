@@ -1,0 +1,100 @@
+/**
+ * Table types for the Kysely query builder. One interface per table; times are Unix
+ * milliseconds (INTEGER on SQLite, BIGINT on PostgreSQL) so both backends share one code path.
+ */
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  app_id: number;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  secret_id: string;
+  app_id: number;
+  secret_key: string;
+  /** 'active' or 'revoked'. Revoked keys stay for the audit trail. */
+  status: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AdminsTable {
+  username: string;
+  app_id: number;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface DomainsTable {
+  name: string;
+  app_id: number;
+  /** 0 push, 1 play (Tencent DomainType). */
+  type: number;
+  /** 0 forbidden, 1 enabled. */
+  status: number;
+  play_type: number;
+  is_delay_live: number;
+  is_mini_program_live: number;
+  push_auth_enable: number;
+  push_auth_master_key: string;
+  push_auth_backup_key: string;
+  push_auth_delta: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CallbackTemplatesTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  description: string;
+  stream_begin_url: string;
+  stream_end_url: string;
+  record_url: string;
+  record_status_url: string;
+  snapshot_url: string;
+  porn_url: string;
+  stream_mix_url: string;
+  push_exception_url: string;
+  audio_audit_url: string;
+  record_exception_url: string;
+  /** JSON array of strings. */
+  record_exception_levels: string;
+  callback_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CallbackRulesTable {
+  domain_name: string;
+  /** '' = the whole domain. */
+  app_name: string;
+  app_id: number;
+  template_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MigrationsTable {
+  id: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  admins: AdminsTable;
+  settings: SettingsTable;
+  domains: DomainsTable;
+  callback_templates: CallbackTemplatesTable;
+  callback_rules: CallbackRulesTable;
+  livehook_migrations: MigrationsTable;
+}

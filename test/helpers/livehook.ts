@@ -1,0 +1,69 @@
+/** Starts a real livehook on a free port with a throwaway data dir, and official-SDK clients for it. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tencentcloud from 'tencentcloud-sdk-nodejs';
+import { loadConfig, type OptionName } from '../../src/config.js';
+import { startLivehook, type Livehook } from '../../src/main.js';
+
+export const TEST_APPID = 1250000000;
+export const TEST_SECRET_ID = 'AKIDtestlivehook00000000000000000000';
+export const TEST_SECRET_KEY = 'testSecretKeyForLivehook000000000';
+
+export type LiveClient = InstanceType<typeof tencentcloud.live.v20180801.Client>;
+
+export function tempDir(prefix = 'livehook-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestLivehook extends Livehook {
+  /** An official SDK client signed with the given key (default: the bootstrap key). */
+  client(secretId?: string, secretKey?: string): LiveClient;
+  /** Closes livehook and removes the data dir (unless `keepData`). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestLivehook(
+  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestLivehook> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = loadConfig(
+    { dataDir, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
+    {},
+  );
+  const env = {
+    LIVEHOOK_SECRET_ID: TEST_SECRET_ID,
+    LIVEHOOK_SECRET_KEY: TEST_SECRET_KEY,
+    LIVEHOOK_ADMIN_PASSWORD: 'admin-password-for-tests',
+    ...options.env,
+  };
+  const livehook = await startLivehook(config, { env });
+  return Object.assign(Object.create(null) as object, livehook, {
+    client: (secretId = TEST_SECRET_ID, secretKey = TEST_SECRET_KEY) => sdkClient(livehook.httpUrl, secretId, secretKey),
+    stop: async ({ keepData = false } = {}) => {
+      await livehook.close();
+      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  }) as TestLivehook;
+}
+
+export function sdkClient(httpUrl: string, secretId: string, secretKey: string): LiveClient {
+  const endpoint = httpUrl.replace(/^http:\/\//, '');
+  return new tencentcloud.live.v20180801.Client({
+    credential: { secretId, secretKey },
+    region: '',
+    profile: { httpProfile: { endpoint, protocol: 'http://', reqTimeout: 10 } },
+  });
+}
+
+/** The Tencent error code of a failed SDK call (the SDK throws TencentCloudSDKHttpException). */
+export async function errorCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (rawError) {
+    const code = (rawError as { code?: string }).code;
+    if (code) return code;
+    throw rawError;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
