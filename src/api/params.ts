@@ -21,6 +21,24 @@ function paramName(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /**
+ * The Tencent type a value should have had, when the problem is its JSON type rather than its
+ * value. Literal unions and enums (DomainType, 0/1 flags) report any bad input as a bad value, so
+ * their branches are inspected: `"0"` for DomainType is a wrong type, `2` a wrong value.
+ */
+function expectedType(issue: z.core.$ZodIssue, input: unknown = issue.input): string | undefined {
+  if (issue.code === 'invalid_type') return TENCENT_TYPE[issue.expected] ?? issue.expected;
+  if (issue.code === 'invalid_value') {
+    const types = new Set(issue.values.map((v) => typeof v));
+    return types.has(typeof input) ? undefined : [...types].map((t) => TENCENT_TYPE[t] ?? t).join(' or ');
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const perBranch = issue.errors.map((branch) => branch.map((i) => expectedType(i, input)).find((t) => t !== undefined));
+    return perBranch.every((t) => t !== undefined) ? [...new Set(perBranch)].join(' or ') : undefined;
+  }
+  return undefined;
+}
+
+/**
  * Turn a failed parse of an action's parameters into the ApiError Tencent would answer. When
  * several problems are found, the first by rank wins: unknown, missing, wrong type, bad value.
  */
@@ -32,11 +50,11 @@ export function toApiError(error: z.ZodError): ApiError {
         return { rank: 0, error: new ApiError('UnknownParameter', `The parameter \`${name}\` is not recognized.`) };
       }
       const name = paramName(issue.path);
-      if (issue.code === 'invalid_type' && issue.input === undefined) {
+      if ((issue.code === 'invalid_type' || issue.code === 'invalid_union' || issue.code === 'invalid_value') && issue.input === undefined) {
         return { rank: 1, error: new ApiError('MissingParameter', `The request is missing a required parameter \`${name}\`.`) };
       }
-      if (issue.code === 'invalid_type') {
-        const expected = TENCENT_TYPE[issue.expected] ?? issue.expected;
+      const expected = expectedType(issue);
+      if (expected !== undefined) {
         return { rank: 2, error: new ApiError('InvalidParameter', `The type of parameter \`${name}\` is incorrect; expected ${expected}.`) };
       }
       const code: ApiErrorCode =
