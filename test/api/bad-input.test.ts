@@ -278,7 +278,7 @@ function tableCases(action: string): Case[] {
   const base = baseParams(action);
   const baseJson = JSON.stringify(base);
   const cases: Case[] = [];
-  const add = (label: string, body: string | Buffer, expect: Expect, knownBug = false) => cases.push({ label, body, expect, knownBug });
+  const add = (label: string, body: string | Buffer, expect: Expect, literalMatching = false) => cases.push({ label, body, expect, literalMatching });
 
   // Bodies that are not a JSON object.
   for (const [label, body] of [
