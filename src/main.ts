@@ -1,6 +1,6 @@
 /**
  * Composition root: builds the parts and wires them together, nothing else.
- * store → config cache → API; ops routes; (ingest, events and delivery join here as they land).
+ * store → config cache → API; events → outbox → dispatcher → callback HTTP client; ops routes.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,16 +8,29 @@ import { bootstrap, type BootstrapResult } from './accounts/bootstrap.js';
 import { registerApiRoute } from './api/route.js';
 import { ConfigCache } from './bindings/config-cache.js';
 import type { Config } from './config.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { createCallbackHttpClient } from './delivery/http-client.js';
+import { SqliteOutbox } from './delivery/outbox-sqlite.js';
+import { RetentionSweeper } from './delivery/retention.js';
+import { EventSink } from './events/emit.js';
 import { Health } from './ops/health.js';
 import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { openStore, type Store } from './store/database.js';
+
+/** Leases outlive the HTTP timeout by this much, so a slow but live attempt never loses its claim. */
+const LEASE_MARGIN_MS = 30_000;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface Livehook {
   readonly config: Config;
   readonly store: Store;
   readonly cache: ConfigCache;
+  readonly events: EventSink;
+  readonly dispatcher: Dispatcher;
+  readonly retention: RetentionSweeper;
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -37,19 +50,63 @@ export async function startLivehook(
   const boot = await bootstrap(store.db, options.env ?? process.env, config.hookToken);
   const cache = new ConfigCache(store.db);
   await cache.invalidate();
-
   const metrics = createMetrics();
   const health = new Health();
-  // Request lines are written by the API route itself (one line per action, with its result code).
+
+  const outbox = new SqliteOutbox(store.db);
+  // One process per SQLite file: any lease found at start belongs to a process that died.
+  await outbox.releaseAllLeases();
+  const callbackHttp = createCallbackHttpClient({
+    allowPrivate: config.allowPrivateCallbacks,
+    allowCidrs: config.allowCallbackCidrs,
+    timeoutMs: config.callbackTimeoutMs,
+  });
+  const dispatcher = new Dispatcher({
+    outbox,
+    http: callbackHttp,
+    log: log.child({ part: 'delivery' }),
+    schedule: config.retrySchedule,
+    retryDelayScale: config.retryDelayScale,
+    leaseMs: config.callbackTimeoutMs + LEASE_MARGIN_MS,
+    perHostConcurrency: config.callbackConcurrencyPerHost,
+    onRecorded: (outcomes) => observeDeliveries(metrics, outcomes),
+  });
+  const events = new EventSink({
+    outbox,
+    config: cache,
+    log: log.child({ part: 'events' }),
+    onEnqueued: () => dispatcher.wake(),
+    onStored: (rows) => {
+      for (const row of rows) metrics.eventsEmitted.inc({ event_type: row.eventType, status: row.status });
+    },
+  });
+  const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }));
+
   const http: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    // Request lines are written by the API route itself (one line per action, with its result code).
     logController: new LogController({ disableRequestLogging: true }),
   });
-  await registerApiRoute(http, { db: store.db, config: cache, log, metrics });
+  await registerApiRoute(http, {
+    db: store.db,
+    config: cache,
+    log,
+    metrics,
+    delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
+    publicUrl: config.publicUrl,
+  });
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
   health.register('store', () => ({ ready: true, backend: store.backend, ...cache.size }));
+  health.register('delivery', async () => {
+    const backlog = await outbox.backlog(Date.now());
+    metrics.deliveryBacklog.set({ measure: 'queued' }, backlog.queued);
+    metrics.deliveryBacklog.set({ measure: 'oldest_age_seconds' }, backlog.oldestAgeMs / 1000);
+    return { ready: dispatcher.running, inFlight: dispatcher.inFlight, ...backlog };
+  });
 
+  dispatcher.start();
+  retention.start();
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
@@ -60,6 +117,9 @@ export async function startLivehook(
     config,
     store,
     cache,
+    events,
+    dispatcher,
+    retention,
     http,
     metrics,
     log,
@@ -68,6 +128,10 @@ export async function startLivehook(
     close: () =>
       (closing ??= (async () => {
         await http.close();
+        await retention.stop();
+        await events.drain();
+        await dispatcher.stop(config.shutdownTimeoutMs / 2);
+        await callbackHttp.close();
         await store.close();
       })()),
   };

@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ConfigCache } from '../bindings/config-cache.js';
+import type { CallbackHttpClient } from '../delivery/http-client.js';
+import type { Outbox } from '../delivery/outbox.js';
 import type { Db } from '../store/database.js';
 
 export interface ActionContext {
@@ -11,6 +13,17 @@ export interface ActionContext {
   readonly db: Db;
   readonly config: ConfigCache;
   readonly log: Logger;
+  readonly delivery: DeliveryAccess;
+  /** Base URL of livehook's own files, for links in sample events. */
+  readonly publicUrl: string;
+}
+
+/** What the API may ask of delivery: replays through the outbox, tests through the guarded client. */
+export interface DeliveryAccess {
+  readonly outbox: Outbox;
+  readonly http: CallbackHttpClient;
+  /** Tell the dispatcher that new work was queued. */
+  readonly wake: () => void;
 }
 
 export interface Action<S extends z.ZodType = z.ZodType> {

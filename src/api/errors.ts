@@ -19,6 +19,7 @@ export const API_ERRORS = {
   RequestSizeLimitExceeded: 'The request body is too large.',
   UnknownParameter: 'An unknown parameter was passed.',
   UnsupportedProtocol: 'The HTTP method or content type is not supported.',
+  FailedOperation: 'The operation failed.',
   // Live: domains and push authentication
   'FailedOperation.DomainAdded': 'The domain name has been added.',
   'FailedOperation.HostOutLimit': 'The number of domain names exceeded the upper limit (100).',

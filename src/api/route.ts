@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
+import type { DeliveryAccess } from './action.js';
 import type { Metrics } from '../ops/metrics.js';
 import { findActiveApiKey } from '../store/api-keys.js';
 import type { Db } from '../store/database.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readonly config: ConfigCache;
   readonly log: Logger;
   readonly metrics: Metrics;
+  readonly delivery: DeliveryAccess;
+  readonly publicUrl: string;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -97,7 +100,15 @@ export async function registerApiRoute(app: FastifyInstance, deps: ApiDeps): Pro
         appId = principal.appId;
         const params = parseParams(definition.schema, parseJsonObject(body));
         const result = await definition.handler(
-          { appId, requestId, db: deps.db, config: deps.config, log: deps.log.child({ requestId, action, appId }) },
+          {
+            appId,
+            requestId,
+            db: deps.db,
+            config: deps.config,
+            log: deps.log.child({ requestId, action, appId }),
+            delivery: deps.delivery,
+            publicUrl: deps.publicUrl,
+          },
           params,
         );
         response = { ...result, RequestId: requestId };

@@ -1,5 +1,6 @@
 /** Every action livehook answers, by its exact Tencent name. Each resource file owns its actions. */
 import type { ActionTable } from './action.js';
+import * as callbackEvents from './actions/callback-events.js';
 import * as callbackRules from './actions/callback-rules.js';
 import * as callbackTemplates from './actions/callback-templates.js';
 import * as domains from './actions/domains.js';
@@ -15,6 +16,7 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(pushAuth),
   ...pick(callbackTemplates),
   ...pick(callbackRules),
+  ...pick(callbackEvents),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

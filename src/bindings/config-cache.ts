@@ -138,6 +138,10 @@ export class ConfigCache {
     return id === undefined ? undefined : this.#snapshot.templates.get(id);
   }
 
+  template(id: number): CallbackTemplate | undefined {
+    return this.#snapshot.templates.get(id);
+  }
+
   get size(): { domains: number; templates: number; rules: number } {
     const s = this.#snapshot;
     return { domains: s.domains.size, templates: s.templates.size, rules: s.rules.size };

@@ -1,10 +1,14 @@
 /** Prometheus metrics: one registry per livehook instance so tests can run several in a process. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly apiRequests: Counter<'action' | 'code'>;
   readonly apiLatency: Histogram<'action'>;
+  readonly eventsEmitted: Counter<'event_type' | 'status'>;
+  readonly deliveryAttempts: Counter<'outcome' | 'kind'>;
+  readonly deliveryLatency: Histogram<'outcome'>;
+  readonly deliveryBacklog: Gauge<'measure'>;
 }
 
 export function createMetrics(): Metrics {
@@ -23,6 +27,31 @@ export function createMetrics(): Metrics {
       help: 'API 3.0 request latency',
       labelNames: ['action'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    eventsEmitted: new Counter({
+      name: 'livehook_events_emitted_total',
+      help: 'Events stored, by event_type and initial status (pending, no_callback, no_url)',
+      labelNames: ['event_type', 'status'],
+      registers: [registry],
+    }),
+    deliveryAttempts: new Counter({
+      name: 'livehook_delivery_attempts_total',
+      help: 'Callback attempts by outcome (delivered, retry, failed) and failure kind',
+      labelNames: ['outcome', 'kind'],
+      registers: [registry],
+    }),
+    deliveryLatency: new Histogram({
+      name: 'livehook_delivery_attempt_duration_seconds',
+      help: 'Time from sending a callback to the receiver’s answer',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 20],
+      registers: [registry],
+    }),
+    deliveryBacklog: new Gauge({
+      name: 'livehook_delivery_backlog',
+      help: 'Deliveries waiting (measure=queued) and the age of the oldest in seconds (measure=oldest_age_seconds)',
+      labelNames: ['measure'],
       registers: [registry],
     }),
   };

@@ -82,6 +82,58 @@ export interface CallbackRulesTable {
   updated_at: number;
 }
 
+/** The event log: every emitted event, kept for the retention period after it finishes. */
+export interface EventsTable {
+  id: Generated<number>;
+  /** Standard Webhooks `webhook-id`: stable across retries and resends of this event. */
+  webhook_id: string;
+  app_id: number;
+  domain: string;
+  app_name: string;
+  stream: string;
+  event_type: number;
+  /** Push session (`sequence`); '' for events outside a session. */
+  sequence: string;
+  /** Tencent payload JSON without `t` and `sign`, which are made at each attempt. */
+  payload: string;
+  template_id: number | null;
+  url: string;
+  /** pending | delivered | failed | no_callback | no_url */
+  status: string;
+  attempts: number;
+  created_at: number;
+  finished_at: number | null;
+}
+
+/** The hot outbox: one row per event still to be delivered; finished rows are deleted. */
+export interface DeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  url: string;
+  target_host: string;
+  /** Events with the same key are sent strictly in id order (one push session). */
+  order_key: string | null;
+  event_type: number;
+  callback_key: string;
+  /** Attempts made in this delivery run (a resend starts a new run). */
+  attempts: number;
+  next_attempt_at: number;
+  /** A claimed row is leased until this time; 0 when not claimed. */
+  lease_until: number;
+  created_at: number;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  event_id: number;
+  attempt: number;
+  started_at: number;
+  status_code: number | null;
+  latency_ms: number;
+  error_kind: string | null;
+  response_excerpt: string;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -96,5 +148,8 @@ export interface Database {
   domains: DomainsTable;
   callback_templates: CallbackTemplatesTable;
   callback_rules: CallbackRulesTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
   livehook_migrations: MigrationsTable;
 }

@@ -83,4 +83,56 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX callback_rules_by_app ON callback_rules(app_id);
     `,
   },
+  {
+    id: 2,
+    name: 'events log, delivery outbox and attempts',
+    sql: `
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        webhook_id TEXT NOT NULL UNIQUE,
+        app_id INTEGER NOT NULL,
+        domain TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        event_type INTEGER NOT NULL,
+        sequence TEXT NOT NULL DEFAULT '',
+        payload TEXT NOT NULL,
+        template_id INTEGER,
+        url TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX events_by_app_time ON events(app_id, created_at);
+      CREATE INDEX events_by_finish ON events(finished_at) WHERE finished_at IS NOT NULL;
+      CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        target_host TEXT NOT NULL,
+        order_key TEXT,
+        event_type INTEGER NOT NULL,
+        callback_key TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX deliveries_due ON deliveries(next_attempt_at);
+      CREATE INDEX deliveries_by_order ON deliveries(order_key, id) WHERE order_key IS NOT NULL;
+      CREATE INDEX deliveries_by_event ON deliveries(event_id);
+      CREATE TABLE delivery_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        status_code INTEGER,
+        latency_ms INTEGER NOT NULL,
+        error_kind TEXT,
+        response_excerpt TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX delivery_attempts_by_event ON delivery_attempts(event_id);
+    `,
+  },
 ];

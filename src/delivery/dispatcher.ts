@@ -1,0 +1,281 @@
+/**
+ * The dispatcher: claims due deliveries from the outbox, POSTs them, and records each attempt.
+ *
+ * Trade-off: throughput through batching. Claims take up to `claimBatch` rows at once; finished
+ * attempts are buffered and written by one recorder in a single transaction per flush, so the
+ * database sees a few set-based statements per batch instead of several per event.
+ *
+ * Modes: RUNNING (claim while there is capacity; when nothing more is due, wait for a wake-up:
+ * an enqueue, a finished attempt, a recorder flush, the next due time or the idle poll), DRAINING
+ * (no new claims; in-flight attempts may finish until the deadline, then are aborted and their
+ * deliveries released), STOPPED.
+ *
+ * Invariant: every claimed delivery ends recorded (delivered / retry / failed) or released.
+ *
+ * Isolation: each host has at most `perHostConcurrency` attempts in flight; claimed rows beyond
+ * that wait in the host's own local queue. A host holding `perHostConcurrency × HOST_QUEUE_FACTOR`
+ * claimed rows is left out of claims until half of them are done, so a receiver that never
+ * answers holds a bounded number of rows and slots, and claims keep flowing to everyone else.
+ * Claims are made in batches, only when a whole batch fits under `maxClaimed`: one claim per
+ * batch, not one per finished attempt.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Logger } from 'pino';
+import type { CallbackHttpClient, CallbackResult } from './http-client.js';
+import { callbackBody } from './callback-body.js';
+import type { AttemptOutcome, AttemptVerdict, ClaimedDelivery, Outbox } from './outbox.js';
+import { nextDelay, type RetrySchedule } from './retry.js';
+import { signedHeaders } from './signing.js';
+
+export interface DispatcherOptions {
+  readonly outbox: Outbox;
+  readonly http: CallbackHttpClient;
+  readonly log: Logger;
+  readonly schedule: RetrySchedule;
+  /** Multiplies every retry delay (tests compress the schedule with it). Default 1. */
+  readonly retryDelayScale?: number;
+  /** How long a claim is leased: longer than the HTTP timeout, so a live attempt never loses it. */
+  readonly leaseMs: number;
+  /** Claimed rows (in flight or waiting in a host queue) at most. */
+  readonly maxClaimed?: number;
+  readonly perHostConcurrency?: number;
+  readonly claimBatch?: number;
+  /** Safety net: look for due work at least this often even without a wake-up. */
+  readonly idlePollMs?: number;
+  /** Called after each batch of attempts is recorded (metrics). Errors are logged, never thrown. */
+  readonly onRecorded?: (outcomes: readonly AttemptOutcome[]) => void;
+}
+
+export const DEFAULT_MAX_CLAIMED = 4096;
+export const DEFAULT_PER_HOST_CONCURRENCY = 16;
+export const DEFAULT_CLAIM_BATCH = 512;
+export const DEFAULT_IDLE_POLL_MS = 1000;
+/** A host may hold this many times its concurrency in claimed rows before claims skip it. */
+export const HOST_QUEUE_FACTOR = 8;
+
+type Mode = 'idle' | 'running' | 'draining' | 'stopped';
+
+interface HostLane {
+  active: number;
+  readonly queue: ClaimedDelivery[];
+}
+
+export class Dispatcher {
+  readonly #o: Required<Omit<DispatcherOptions, 'onRecorded'>> & Pick<DispatcherOptions, 'onRecorded'>;
+  readonly #hostLimit: number;
+  #mode: Mode = 'idle';
+  #loop: Promise<void> | undefined;
+  #wakeSignal: (() => void) | undefined;
+  #woken = false;
+  #claimed = 0;
+  #claims = 0;
+  readonly #lanes = new Map<string, HostLane>();
+  readonly #attempts = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  #pending: AttemptOutcome[] = [];
+  #flushing: Promise<void> | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = {
+      retryDelayScale: 1,
+      maxClaimed: DEFAULT_MAX_CLAIMED,
+      perHostConcurrency: DEFAULT_PER_HOST_CONCURRENCY,
+      claimBatch: DEFAULT_CLAIM_BATCH,
+      idlePollMs: DEFAULT_IDLE_POLL_MS,
+      ...options,
+    };
+    this.#hostLimit = this.#o.perHostConcurrency * HOST_QUEUE_FACTOR;
+    // Every attempt listens on the one shutdown signal.
+    setMaxListeners(0, this.#abort.signal);
+  }
+
+  get inFlight(): number {
+    return this.#attempts.size;
+  }
+
+  get claimed(): number {
+    return this.#claimed;
+  }
+
+  /** Claim queries made so far (a cost figure for benchmarks and tests). */
+  get claims(): number {
+    return this.#claims;
+  }
+
+  get running(): boolean {
+    return this.#mode === 'running';
+  }
+
+  start(): void {
+    if (this.#mode !== 'idle') return;
+    this.#mode = 'running';
+    this.#loop = this.#run().catch((rawError: unknown) => {
+      this.#o.log.fatal({ err: rawError }, 'dispatcher loop died');
+      this.#mode = 'stopped';
+    });
+  }
+
+  /** Something may have become due (an enqueue, a resend). Cheap; call freely. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeSignal?.();
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    if (this.#mode === 'stopped' || this.#mode === 'idle') {
+      this.#mode = 'stopped';
+      return;
+    }
+    this.#mode = 'draining';
+    this.wake();
+    await this.#loop;
+    // Rows still waiting in host queues were never attempted: give them back now.
+    const waiting = [...this.#lanes.values()].flatMap((lane) => lane.queue.splice(0));
+    this.#claimed -= waiting.length;
+    await this.#o.outbox.release(waiting.map((d) => d.id));
+    const timedOut = await Promise.race([
+      Promise.all(this.#attempts).then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),
+    ]);
+    if (timedOut) {
+      this.#abort.abort(new Error('livehook is shutting down'));
+      await Promise.all(this.#attempts);
+    }
+    await this.#flush();
+    this.#mode = 'stopped';
+  }
+
+  async #run(): Promise<void> {
+    while (this.#mode === 'running') {
+      this.#woken = false;
+      const batch = this.#o.claimBatch;
+      if (this.#claimed + batch <= this.#o.maxClaimed) {
+        const saturated = [...this.#lanes].filter(([, lane]) => lane.active + lane.queue.length >= this.#hostLimit).map(([host]) => host);
+        this.#claims++;
+        const rows = await this.#o.outbox.claimDue({ now: Date.now(), limit: batch, leaseMs: this.#o.leaseMs, excludeHosts: saturated });
+        for (const delivery of rows) this.#admit(delivery);
+        if (rows.length === batch) continue;
+      }
+      await this.#waitForWork();
+    }
+  }
+
+  async #waitForWork(): Promise<void> {
+    if (this.#woken || this.#mode !== 'running') return;
+    const due = await this.#o.outbox.nextDueAt();
+    const now = Date.now();
+    // Work that is due but unclaimable (waiting on its session or a saturated host) is released by
+    // a flush or a host draining, both of which wake us; the idle poll is only a safety net.
+    const waitMs = due !== undefined && due > now ? Math.min(due - now, this.#o.idlePollMs) : this.#o.idlePollMs;
+    if (this.#woken || this.#mode !== 'running') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.#wakeSignal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wakeSignal = undefined;
+  }
+
+  #admit(delivery: ClaimedDelivery): void {
+    this.#claimed++;
+    let lane = this.#lanes.get(delivery.targetHost);
+    if (!lane) this.#lanes.set(delivery.targetHost, (lane = { active: 0, queue: [] }));
+    if (lane.active < this.#o.perHostConcurrency) this.#launch(delivery, lane);
+    else lane.queue.push(delivery);
+  }
+
+  #launch(delivery: ClaimedDelivery, lane: HostLane): void {
+    lane.active++;
+    const attempt: Promise<void> = this.#attempt(delivery).finally(() => {
+      this.#attempts.delete(attempt);
+      this.#claimed--;
+      lane.active--;
+      const next = this.#mode === 'running' ? lane.queue.shift() : undefined;
+      if (next) this.#launch(next, lane);
+      else if (lane.active === 0 && lane.queue.length === 0) this.#lanes.delete(delivery.targetHost);
+      // Claim again only when it can pay off: a saturated host just got room, or a batch fits.
+      const held = lane.active + lane.queue.length;
+      if (held === Math.floor(this.#hostLimit / 2) || this.#claimed + this.#o.claimBatch === this.#o.maxClaimed) this.wake();
+    });
+    this.#attempts.add(attempt);
+  }
+
+  async #attempt(delivery: ClaimedDelivery): Promise<void> {
+    const startedAt = Date.now();
+    const body = callbackBody(delivery.payload, delivery.callbackKey, startedAt);
+    const headers = signedHeaders({
+      callbackKey: delivery.callbackKey,
+      webhookId: delivery.webhookId,
+      timestampSec: Math.floor(startedAt / 1000),
+      body,
+    });
+    let result: CallbackResult;
+    try {
+      result = await this.#o.http.post(delivery.url, body, headers, this.#abort.signal);
+    } catch (rawError) {
+      // Aborted at shutdown: not a failed delivery. Give the row back for the next start.
+      this.#o.log.debug({ err: rawError, deliveryId: delivery.id }, 'attempt aborted; releasing');
+      await this.#o.outbox.release([delivery.id]);
+      return;
+    }
+    this.#pending.push({ delivery, startedAt, result, verdict: this.#verdict(delivery, result) });
+    void this.#flush();
+  }
+
+  #verdict(delivery: ClaimedDelivery, result: CallbackResult): AttemptVerdict {
+    if (result.ok) return { kind: 'delivered' };
+    const delay = nextDelay({
+      schedule: this.#o.schedule,
+      eventType: delivery.eventType,
+      attempt: delivery.attempts + 1,
+      failure: result,
+      retryAfterSeconds: result.retryAfterSeconds,
+    });
+    if (delay === null) return { kind: 'failed' };
+    return { kind: 'retry', at: Date.now() + Math.round(delay * this.#o.retryDelayScale) };
+  }
+
+  /**
+   * One writer: outcomes that arrive during a flush go in the next one, and a flush first yields
+   * once so that every response read in the same turn of the event loop joins it.
+   */
+  #flush(): Promise<void> {
+    this.#flushing ??= (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.#pending.length > 0) {
+        const batch = this.#pending;
+        this.#pending = [];
+        try {
+          await this.#o.outbox.record(batch, Date.now());
+        } catch (rawError) {
+          // The leases are still held; after they expire the deliveries are claimed again, so a
+          // failed write costs a duplicate attempt, never a lost event.
+          this.#o.log.error({ err: rawError, count: batch.length }, 'recording attempts failed');
+          continue;
+        }
+        this.#notify(batch);
+        // A finished session head un-parks its successor. Claiming is pointless while every host
+        // we hold rows for is saturated (the host draining wakes us then), so only wake otherwise.
+        const unparked = batch.some((o) => o.verdict.kind !== 'retry' && o.delivery.orderKey !== null);
+        if (unparked && !this.#allLanesSaturated()) this.wake();
+      }
+    })().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  #allLanesSaturated(): boolean {
+    if (this.#lanes.size === 0) return false;
+    for (const lane of this.#lanes.values()) if (lane.active + lane.queue.length < this.#hostLimit) return false;
+    return true;
+  }
+
+  #notify(batch: readonly AttemptOutcome[]): void {
+    try {
+      this.#o.onRecorded?.(batch);
+    } catch (rawError) {
+      this.#o.log.error({ err: rawError }, 'delivery observer failed; deliveries continue');
+    }
+  }
+}

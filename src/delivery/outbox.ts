@@ -1,0 +1,91 @@
+/**
+ * The durable outbox the dispatcher is written against (one interface; SQLite now, PostgreSQL
+ * behind the same shape). Vocabulary:
+ * - event: one Tencent callback payload, kept in the event log with its final status;
+ * - delivery: the hot-table row that says an event still has to reach its URL;
+ * - attempt: one POST of a delivery, recorded with its outcome.
+ * Invariant: every claimed delivery ends recorded (delivered, rescheduled, failed) or released.
+ */
+import type { CallbackResult } from './http-client.js';
+
+export type EventStatus = 'pending' | 'delivered' | 'failed' | 'no_callback' | 'no_url';
+
+export interface NewEvent {
+  readonly webhookId: string;
+  readonly appId: number;
+  readonly domain: string;
+  readonly appName: string;
+  readonly stream: string;
+  readonly eventType: number;
+  readonly sequence: string;
+  /** Payload JSON without `t`/`sign`. */
+  readonly payload: string;
+  readonly templateId: number | null;
+  readonly url: string;
+  readonly callbackKey: string;
+  /** Events sharing a key are delivered in order; null = no ordering constraint. */
+  readonly orderKey: string | null;
+  /** `pending` creates a delivery; the other statuses are final at once. */
+  readonly status: Extract<EventStatus, 'pending' | 'no_callback' | 'no_url'>;
+}
+
+export interface ClaimedDelivery {
+  readonly id: number;
+  readonly eventId: number;
+  readonly webhookId: string;
+  readonly url: string;
+  readonly targetHost: string;
+  readonly eventType: number;
+  readonly callbackKey: string;
+  readonly payload: string;
+  /** Attempts already made in this delivery run. */
+  readonly attempts: number;
+  readonly orderKey: string | null;
+}
+
+export type AttemptVerdict =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'retry'; readonly at: number }
+  | { readonly kind: 'failed' };
+
+export interface AttemptOutcome {
+  readonly delivery: ClaimedDelivery;
+  readonly startedAt: number;
+  readonly result: CallbackResult;
+  readonly verdict: AttemptVerdict;
+}
+
+export interface Backlog {
+  readonly queued: number;
+  readonly oldestAgeMs: number;
+}
+
+export interface ResendItem {
+  readonly eventId: number;
+  readonly url: string;
+  readonly eventType: number;
+  readonly callbackKey: string;
+}
+
+export interface Outbox {
+  /** Writes the events and their deliveries in one transaction; returns the event ids in order. */
+  enqueue(events: readonly NewEvent[]): Promise<number[]>;
+  /**
+   * Leases up to `limit` due deliveries whose session predecessors are all finished, skipping
+   * hosts that are saturated in this process.
+   */
+  claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]>;
+  /** Records attempts and applies their verdicts in one transaction. */
+  record(outcomes: readonly AttemptOutcome[], now: number): Promise<void>;
+  /** Gives claimed deliveries back without an attempt (shutdown). */
+  release(ids: readonly number[]): Promise<void>;
+  /** Drops every lease: only safe when no other process can hold one (single-process SQLite). */
+  releaseAllLeases(): Promise<void>;
+  /** Earliest time something becomes due, if anything is queued. */
+  nextDueAt(): Promise<number | undefined>;
+  backlog(now: number): Promise<Backlog>;
+  /** Starts a new delivery run for each finished event; returns how many were queued. */
+  resend(items: readonly ResendItem[], now: number): Promise<number>;
+  /** Deletes finished events (and their attempts) older than `before`; returns the count. */
+  pruneFinished(before: number, limit: number): Promise<number>;
+}
