@@ -1,0 +1,250 @@
+/**
+ * The real `livehook` CLI as a child process: accounts and keys against a data dir (checked through
+ * the SDK against a livehook on the same store), one-line failures with the right exit codes, and
+ * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { insertAccount } from '../../src/store/accounts.js';
+import { insertApiKey } from '../../src/store/api-keys.js';
+import { errorCode, sdkClient, startTestLivehook, tempDir, type TestLivehook } from '../helpers/livehook.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+/** The environment without anything that would configure livehook or the test runner. */
+function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('LIVEHOOK_') && !name.startsWith('NODE_TEST') && name !== 'NODE_OPTIONS') env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+const livehooks: TestLivehook[] = [];
+
+function newDir(): string {
+  const dir = tempDir('livehook-cli-');
+  dirs.push(dir);
+  return dir;
+}
+
+function startCli(args: string[]): ChildProcess & { out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return Object.assign(child, { out: () => stdout, err: () => stderr, exited });
+}
+
+async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = startCli(args);
+  const { code } = await child.exited;
+  return { code, stdout: child.out(), stderr: child.err() };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const healthy = async (url: string): Promise<boolean> => {
+  try {
+    return (await fetch(`${url}/healthz`)).status === 200;
+  } catch {
+    return false;
+  }
+};
+
+function assertOneLine(stderr: string, ...mentions: string[]): void {
+  const lines = stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, `expected one stderr line, got ${JSON.stringify(stderr)}`);
+  assert.ok(stderr.endsWith('\n'));
+  for (const m of mentions) assert.ok(lines[0]!.includes(m), `${JSON.stringify(lines[0])} should mention ${m}`);
+  assert.ok(!/\n\s+at /.test(stderr), 'no stack trace');
+}
+
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const lh of livehooks) await lh.close();
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('livehook CLI', { concurrency: true }, () => {
+  test('accounts create, keys create/list/revoke work on the store a running livehook uses', async () => {
+    const dataDir = newDir();
+    const appId = '1300000001';
+
+    const account = await runCli(['accounts', 'create', '--appid', appId, '--data-dir', dataDir]);
+    assert.equal(account.code, 0, account.stderr);
+    assert.match(account.stdout, /created account 1300000001/);
+
+    const created = await runCli(['keys', 'create', '--appid', appId, '--data-dir', dataDir]);
+    assert.equal(created.code, 0, created.stderr);
+    const secretId = /^SecretId:\s+(\S+)$/m.exec(created.stdout)?.[1];
+    const secretKey = /^SecretKey:\s+(\S+)$/m.exec(created.stdout)?.[1];
+    assert.match(secretId ?? '', /^AKID[A-Za-z0-9]{32}$/, created.stdout);
+    assert.match(secretKey ?? '', /^[A-Za-z0-9]{32}$/, created.stdout);
+
+    // livehook on the same data dir: the CLI's key works through the official SDK.
+    const lh = await startTestLivehook({ dataDir });
+    livehooks.push(lh);
+    assert.equal(lh.bootstrap.created, undefined, 'the store already has an account, so no bootstrap');
+    const client = sdkClient(lh.httpUrl, secretId!, secretKey!);
+    assert.deepEqual((await client.DescribeLiveCallbackTemplates()).Templates, []);
+
+    // Another account's resources stay invisible to the new key.
+    await insertAccount(lh.store.db, 1300000002, 'other');
+    await insertApiKey(lh.store.db, { secretId: 'AKIDcliOtherAccount00000000000000000', secretKey: 'cliOtherAccountKey00000000000000', appId: 1300000002 });
+    const other = sdkClient(lh.httpUrl, 'AKIDcliOtherAccount00000000000000000', 'cliOtherAccountKey00000000000000');
+    const otherTemplate = (await other.CreateLiveCallbackTemplate({ TemplateName: 'other', StreamBeginNotifyUrl: 'http://other.example.com/cb' })).TemplateId!;
+    await other.AddLiveDomain({ DomainName: 'other.cli.example.com', DomainType: 0 });
+
+    const own = (await client.CreateLiveCallbackTemplate({ TemplateName: 'own', StreamBeginNotifyUrl: 'http://own.example.com/cb' })).TemplateId!;
+    assert.deepEqual((await client.DescribeLiveCallbackTemplates()).Templates!.map((t) => t.TemplateId), [own]);
+    assert.deepEqual((await client.DescribeLiveDomains({})).DomainList, []);
+    assert.equal(await errorCode(client.DescribeLiveCallbackTemplate({ TemplateId: otherTemplate })), 'InvalidParameter.ConfNotFound');
+
+    // keys list, while livehook runs: both keys are there, no SecretKey is.
+    const listed = await runCli(['keys', 'list', '--data-dir', dataDir]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const listedLines = listed.stdout.split('\n').filter(Boolean);
+    const line = listedLines.find((l) => l.startsWith(secretId!));
+    assert.ok(line, listed.stdout);
+    assert.match(line, new RegExp(`^${secretId}\\t${appId}\\tactive\\t`));
+    assert.ok(listedLines.some((l) => /^AKIDcliOtherAccount0+\t1300000002\tactive\t/.test(l)), listed.stdout);
+    assert.ok(!listed.stdout.includes(secretKey!), 'keys list must not print SecretKeys');
+    assert.ok(!listed.stdout.includes('cliOtherAccountKey'), 'keys list must not print SecretKeys');
+
+    // keys revoke: the key stops working at once; the other account's key does not.
+    const revoked = await runCli(['keys', 'revoke', secretId!, '--data-dir', dataDir]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.match(revoked.stdout, new RegExp(`revoked ${secretId}`));
+    assert.equal(await errorCode(client.DescribeLiveCallbackTemplates()), 'AuthFailure.SecretIdNotFound');
+    assert.deepEqual((await other.DescribeLiveCallbackTemplates()).Templates!.map((t) => t.TemplateId), [otherTemplate]);
+  });
+
+  test('failures: one stderr line, non-zero exit (2 for a bad flag value)', async () => {
+    const dataDir = newDir();
+    const [missingAccount, badPort] = await Promise.all([
+      runCli(['keys', 'create', '--appid', '999', '--data-dir', dataDir]),
+      runCli(['serve', '--http-port', 'abc', '--data-dir', dataDir, '--host', '127.0.0.1']),
+    ]);
+
+    assert.notEqual(missingAccount.code, 0);
+    assert.notEqual(missingAccount.code, null);
+    assertOneLine(missingAccount.stderr, '999');
+    assert.equal(missingAccount.stdout, '', 'no SecretKey printed for a key that was not created');
+
+    assert.equal(badPort.code, 2);
+    assertOneLine(badPort.stderr, '--http-port', 'abc');
+    assert.equal(badPort.stdout, '');
+  });
+
+  test('serve: first-start banner once, JSON logs without secrets, SIGTERM → exit 0', async () => {
+    const dataDir = newDir();
+
+    const serve = async () => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = startCli(['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0']);
+      let exited = false;
+      void child.exited.then(() => (exited = true));
+      await waitFor('/healthz 200', async () => {
+        if (exited) throw new Error(`serve exited early: ${child.err()}`);
+        return healthy(url);
+      });
+      return { child, url };
+    };
+    const stop = async (child: Awaited<ReturnType<typeof serve>>['child']) => {
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const result = await Promise.race([
+        child.exited,
+        new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref()),
+      ]);
+      assert.notEqual(result, 'timeout', 'serve did not exit within 5 s of SIGTERM');
+      assert.deepEqual(result, { code: 0, signal: null });
+      assert.ok(Date.now() - started < 5_000);
+    };
+
+    // ---- first start ----
+    const first = await serve();
+    await waitFor('the first-start banner', () => /^Console:.*$/m.test(first.child.out()), 5_000);
+    const out1 = first.child.out();
+    const secretId = /^SecretId:\s+(\S+)$/m.exec(out1)?.[1];
+    const secretKey = /^SecretKey:\s+(\S+)$/m.exec(out1)?.[1];
+    const password = /^Console:\s+admin \/ (\S+)$/m.exec(out1)?.[1];
+    assert.match(secretId ?? '', /^AKID[A-Za-z0-9]{32}$/, out1);
+    assert.match(secretKey ?? '', /^[A-Za-z0-9]{32}$/, out1);
+    assert.ok(password && password.length >= 12, out1);
+
+    // The printed key works; make a few calls so the log has request lines.
+    const client = sdkClient(first.url, secretId!, secretKey!);
+    await client.DescribeLiveCallbackTemplates();
+    await client.CreateLiveCallbackTemplate({ TemplateName: 'cli', StreamBeginNotifyUrl: 'http://receiver.example.com/cb', CallbackKey: 'cliCallbackKey1' });
+    await client.AddLiveDomain({ DomainName: 'push.serve.example.com', DomainType: 0 });
+    assert.equal(await errorCode(sdkClient(first.url, secretId!, 'wrong' + secretKey!.slice(5)).DescribeLiveCallbackTemplates()), 'AuthFailure.SignatureFailure');
+    await stop(first.child);
+
+    const stdout1 = first.child.out();
+    const count = (s: string, needle: string) => s.split(needle).length - 1;
+    assert.equal(count(stdout1, 'first start'), 1, 'the banner is printed once');
+    assert.equal(count(stdout1, secretKey!), 1, 'the SecretKey appears only in the banner');
+    assert.equal(count(stdout1, password!), 1, 'the admin password appears only in the banner');
+
+    const lines = stdout1.split('\n').filter((l) => l.trim().length > 0);
+    const jsonLines = lines.filter((l) => l.startsWith('{'));
+    const otherLines = lines.filter((l) => !l.startsWith('{'));
+    assert.ok(jsonLines.length >= 4, `expected structured log lines, got:\n${stdout1}`);
+    for (const l of jsonLines) {
+      const entry = JSON.parse(l) as Record<string, unknown>;
+      assert.equal(typeof entry.msg, 'string');
+      assert.ok(!l.includes(secretKey!), `a log line carries the SecretKey: ${l}`);
+      assert.ok(!l.includes(password!), `a log line carries the admin password: ${l}`);
+      assert.ok(!l.includes('cliCallbackKey1'), `a log line carries the CallbackKey: ${l}`);
+    }
+    assert.ok(jsonLines.some((l) => l.includes('"CreateLiveCallbackTemplate"')), 'API requests are logged');
+    // Everything that is not JSON is the banner.
+    assert.ok(otherLines.some((l) => l.includes('first start')));
+    assert.ok(otherLines.every((l) => /first start|^(AppId|SecretId|SecretKey|Console|Hook token)/.test(l)), otherLines.join('\n'));
+    assert.ok(!first.child.err().includes(secretKey!));
+
+    // ---- second start on the same data dir: no banner, the same key still works ----
+    const second = await serve();
+    const client2 = sdkClient(second.url, secretId!, secretKey!);
+    assert.equal((await client2.DescribeLiveCallbackTemplates()).Templates!.length, 1);
+    await stop(second.child);
+    const stdout2 = second.child.out();
+    assert.ok(!stdout2.includes('first start'), stdout2);
+    assert.ok(!stdout2.includes(secretKey!));
+    assert.ok(!stdout2.includes(password!));
+    assert.ok(stdout2.split('\n').filter(Boolean).every((l) => l.startsWith('{')), 'only JSON log lines');
+  });
+});
