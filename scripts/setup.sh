@@ -10,8 +10,9 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# Debian packages: build tools for the native SQLite driver.
-packages=(python3 make g++)
+# Debian packages: build tools for the native SQLite driver; ffmpeg for screenshots, recording
+# and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests.
+packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -21,7 +22,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
+  # policy-rc.d 101: install the nginx package without starting a system nginx on port 80.
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $sudo rm -f /usr/sbin/policy-rc.d
 fi
 
 npm ci --no-audit --no-fund

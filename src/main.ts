@@ -13,6 +13,9 @@ import { createCallbackHttpClient } from './delivery/http-client.js';
 import { SqliteOutbox } from './delivery/outbox-sqlite.js';
 import { RetentionSweeper } from './delivery/retention.js';
 import { EventSink } from './events/emit.js';
+import { EndReason } from './media/end-reasons.js';
+import { PushSessions } from './media/push-sessions.js';
+import { EmbeddedRtmpServer } from './media/rtmp-server.js';
 import { Health } from './ops/health.js';
 import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -31,6 +34,9 @@ export interface Livehook {
   readonly events: EventSink;
   readonly dispatcher: Dispatcher;
   readonly retention: RetentionSweeper;
+  readonly pushes: PushSessions;
+  /** Port the embedded RTMP ingest listens on. */
+  readonly rtmpPort: number;
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -80,6 +86,9 @@ export async function startLivehook(
       for (const row of rows) metrics.eventsEmitted.inc({ event_type: row.eventType, status: row.status });
     },
   });
+  const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
+  cache.onChange(() => pushes.revalidate());
+  const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
   const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }));
 
   const http: FastifyInstance = Fastify({
@@ -93,6 +102,7 @@ export async function startLivehook(
     log,
     metrics,
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
+    pushes,
     publicUrl: config.publicUrl,
   });
   registerOpsRoutes(http, health, metrics);
@@ -105,12 +115,15 @@ export async function startLivehook(
     return { ready: dispatcher.running, inFlight: dispatcher.inFlight, ...backlog };
   });
 
+  health.register('ingest', () => ({ ready: true, rtmpPort, livePushes: pushes.size }));
+
   dispatcher.start();
   retention.start();
+  const rtmpPort = await rtmp.listen(config.host, config.rtmpPort);
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-  log.info({ address, migrations: store.migrations, dataDir: config.dataDir }, 'livehook started');
+  log.info({ address, rtmpPort, migrations: store.migrations, dataDir: config.dataDir }, 'livehook started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -120,6 +133,8 @@ export async function startLivehook(
     events,
     dispatcher,
     retention,
+    pushes,
+    rtmpPort,
     http,
     metrics,
     log,
@@ -128,6 +143,8 @@ export async function startLivehook(
     close: () =>
       (closing ??= (async () => {
         await http.close();
+        await rtmp.close();
+        pushes.endAll(EndReason.shutdown);
         await retention.stop();
         await events.drain();
         await dispatcher.stop(config.shutdownTimeoutMs / 2);

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { ConfigCache } from '../bindings/config-cache.js';
 import type { CallbackHttpClient } from '../delivery/http-client.js';
 import type { Outbox } from '../delivery/outbox.js';
+import type { PushSessions } from '../media/push-sessions.js';
 import type { Db } from '../store/database.js';
 
 export interface ActionContext {
@@ -16,6 +17,8 @@ export interface ActionContext {
   readonly delivery: DeliveryAccess;
   /** Base URL of livehook's own files, for links in sample events. */
   readonly publicUrl: string;
+  /** Live pushes of this process (DropLiveStream, DescribeLiveStreamOnlineList). */
+  readonly pushes: PushSessions;
 }
 
 /** What the API may ask of delivery: replays through the outbox, tests through the guarded client. */

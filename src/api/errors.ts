@@ -29,6 +29,8 @@ export const API_ERRORS = {
   'InvalidParameter.DomainTooLong': 'The domain name is too long.',
   'ResourceNotFound.DomainNotExist': 'The domain name does not exist.',
   'ResourceNotFound.PushDomainNoRecord': 'The push domain does not exist.',
+  // Live: streams
+  'ResourceNotFound.StreamNotAlive': 'The stream is not being pushed.',
   // Live: callback templates and rules
   'FailedOperation.ConfInUsed': 'The template is in use.',
   'FailedOperation.NotFound': 'No records found.',

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
+import type { PushSessions } from '../media/push-sessions.js';
 import type { DeliveryAccess } from './action.js';
 import type { Metrics } from '../ops/metrics.js';
 import { findActiveApiKey } from '../store/api-keys.js';
@@ -27,6 +28,7 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly delivery: DeliveryAccess;
   readonly publicUrl: string;
+  readonly pushes: PushSessions;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -108,6 +110,7 @@ export async function registerApiRoute(app: FastifyInstance, deps: ApiDeps): Pro
             log: deps.log.child({ requestId, action, appId }),
             delivery: deps.delivery,
             publicUrl: deps.publicUrl,
+            pushes: deps.pushes,
           },
           params,
         );

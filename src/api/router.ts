@@ -5,6 +5,7 @@ import * as callbackRules from './actions/callback-rules.js';
 import * as callbackTemplates from './actions/callback-templates.js';
 import * as domains from './actions/domains.js';
 import * as pushAuth from './actions/push-auth.js';
+import * as streams from './actions/streams.js';
 
 const pick = <T extends object>(module: T): ActionTable =>
   Object.fromEntries(
@@ -17,6 +18,7 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(callbackTemplates),
   ...pick(callbackRules),
   ...pick(callbackEvents),
+  ...pick(streams),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

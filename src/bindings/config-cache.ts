@@ -9,6 +9,7 @@ import type { Db } from '../store/database.js';
 import { listDomains } from '../store/domains.js';
 import { listCallbackTemplates, type CallbackTemplateRow } from '../store/callback-templates.js';
 import { listCallbackRules } from '../store/callback-rules.js';
+import { listForbiddenStreams } from '../store/forbidden-streams.js';
 import { resolveTemplateId } from './resolve.js';
 
 export interface DomainConfig {
@@ -45,9 +46,14 @@ interface Snapshot {
   readonly domains: ReadonlyMap<string, DomainConfig>;
   readonly templates: ReadonlyMap<number, CallbackTemplate>;
   readonly rules: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** streamKey(domain, app, stream) → resume time (Unix ms). */
+  readonly forbidden: ReadonlyMap<string, number>;
 }
 
-const EMPTY: Snapshot = { domains: new Map(), templates: new Map(), rules: new Map() };
+const EMPTY: Snapshot = { domains: new Map(), templates: new Map(), rules: new Map(), forbidden: new Map() };
+
+/** One string per stream: domain, AppName and StreamName cannot contain a newline. */
+export const streamKey = (domain: string, app: string, stream: string): string => `${domain}\n${app}\n${stream}`;
 
 export const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate => ({
   id: Number(row.id),
@@ -67,10 +73,11 @@ export const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate =
 });
 
 async function loadSnapshot(db: Db): Promise<Snapshot> {
-  const [domainRows, templateRows, ruleRows] = await Promise.all([
+  const [domainRows, templateRows, ruleRows, forbiddenRows] = await Promise.all([
     listDomains(db),
     listCallbackTemplates(db),
     listCallbackRules(db),
+    listForbiddenStreams(db, Date.now()),
   ]);
   const domains = new Map<string, DomainConfig>();
   for (const d of domainRows) {
@@ -94,7 +101,8 @@ async function loadSnapshot(db: Db): Promise<Snapshot> {
     if (!ofDomain) rules.set(r.domain_name, (ofDomain = new Map()));
     ofDomain.set(r.app_name, Number(r.template_id));
   }
-  return { domains, templates, rules };
+  const forbidden = new Map(forbiddenRows.map((f) => [streamKey(f.domain_name, f.app_name, f.stream_name), Number(f.resume_at)]));
+  return { domains, templates, rules, forbidden };
 }
 
 export class ConfigCache {
@@ -102,6 +110,7 @@ export class ConfigCache {
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   readonly #db: Db;
+  readonly #listeners = new Set<() => void>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -125,6 +134,22 @@ export class ConfigCache {
 
   async #reload(): Promise<void> {
     this.#snapshot = await loadSnapshot(this.#db);
+    for (const listener of this.#listeners) listener();
+  }
+
+  /**
+   * Runs after every rebuild, e.g. so live pushes of a domain or stream that was just forbidden
+   * are ended. Listeners must not throw (wrap them); returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The time (Unix ms) until which pushes of this stream are refused, if it is forbidden now. */
+  forbiddenUntil(domain: string, app: string, stream: string, now = Date.now()): number | undefined {
+    const until = this.#snapshot.forbidden.get(streamKey(domain.toLowerCase(), app, stream));
+    return until !== undefined && until > now ? until : undefined;
   }
 
   domain(name: string): DomainConfig | undefined {

@@ -69,6 +69,8 @@ export class Dispatcher {
   #woken = false;
   #claimed = 0;
   #claims = 0;
+  /** When the current loop turn started (the `now` its claim used). */
+  #turnAt = 0;
   readonly #lanes = new Map<string, HostLane>();
   readonly #attempts = new Set<Promise<void>>();
   readonly #abort = new AbortController();
@@ -148,11 +150,12 @@ export class Dispatcher {
   async #run(): Promise<void> {
     while (this.#mode === 'running') {
       this.#woken = false;
+      this.#turnAt = Date.now();
       const batch = this.#o.claimBatch;
       if (this.#claimed + batch <= this.#o.maxClaimed) {
         const saturated = [...this.#lanes].filter(([, lane]) => lane.active + lane.queue.length >= this.#hostLimit).map(([host]) => host);
         this.#claims++;
-        const rows = await this.#o.outbox.claimDue({ now: Date.now(), limit: batch, leaseMs: this.#o.leaseMs, excludeHosts: saturated });
+        const rows = await this.#o.outbox.claimDue({ now: this.#turnAt, limit: batch, leaseMs: this.#o.leaseMs, excludeHosts: saturated });
         for (const delivery of rows) this.#admit(delivery);
         if (rows.length === batch) continue;
       }
@@ -166,7 +169,9 @@ export class Dispatcher {
     const now = Date.now();
     // Work that is due but unclaimable (waiting on its session or a saturated host) is released by
     // a flush or a host draining, both of which wake us; the idle poll is only a safety net.
-    const waitMs = due !== undefined && due > now ? Math.min(due - now, this.#o.idlePollMs) : this.#o.idlePollMs;
+    // Due after this turn's claim looked (timers may fire a millisecond early): claim again now.
+    const dueSinceClaim = due !== undefined && due <= now && due > this.#turnAt;
+    const waitMs = due !== undefined && due > now ? Math.min(due - now, this.#o.idlePollMs) : dueSinceClaim ? 0 : this.#o.idlePollMs;
     if (this.#woken || this.#mode !== 'running') return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs);
@@ -259,7 +264,10 @@ export class Dispatcher {
         // A finished session head un-parks its successor. Claiming is pointless while every host
         // we hold rows for is saturated (the host draining wakes us then), so only wake otherwise.
         const unparked = batch.some((o) => o.verdict.kind !== 'retry' && o.delivery.orderKey !== null);
-        if (unparked && !this.#allLanesSaturated()) this.wake();
+        // A recorded retry may be due before the loop's current sleep ends (which was computed
+        // while the row was leased): wake so that the next due time is looked up again.
+        const retried = batch.some((o) => o.verdict.kind === 'retry');
+        if ((unparked && !this.#allLanesSaturated()) || retried) this.wake();
       }
     })().finally(() => (this.#flushing = undefined));
     return this.#flushing;

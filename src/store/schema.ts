@@ -134,6 +134,17 @@ export interface DeliveryAttemptsTable {
   response_excerpt: string;
 }
 
+/** Streams refused at push time until `resume_at` (ForbidLiveStream). */
+export interface ForbiddenStreamsTable {
+  app_id: number;
+  domain_name: string;
+  app_name: string;
+  stream_name: string;
+  reason: string;
+  resume_at: number;
+  created_at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -151,5 +162,6 @@ export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  forbidden_streams: ForbiddenStreamsTable;
   livehook_migrations: MigrationsTable;
 }

@@ -135,4 +135,21 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX delivery_attempts_by_event ON delivery_attempts(event_id);
     `,
   },
+  {
+    id: 3,
+    name: 'forbidden streams',
+    sql: `
+      CREATE TABLE forbidden_streams (
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        domain_name TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        stream_name TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        resume_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (domain_name, app_name, stream_name)
+      );
+      CREATE INDEX forbidden_streams_by_app ON forbidden_streams(app_id, created_at);
+    `,
+  },
 ];

@@ -1,0 +1,185 @@
+/**
+ * The embedded RTMP ingest: node-media-server 4.4.3's RTMP session (protocol, chunking, GOP
+ * cache) behind livehook's own TCP server, so the rest of livehook sees push sessions, not
+ * library callbacks. What livehook changes in the library's behaviour, and why:
+ * - Admission happens when the Publish command arrives, before the library registers a
+ *   publisher (the library has already answered Publish.Start by then, so a refusal destroys the
+ *   socket: the pusher fails at once and the push never looks live).
+ * - The library keys streams by /app/name only; livehook keys them by /domain/app/name so two
+ *   domains can carry the same stream name.
+ * - The library holds a finished publish for a 30 s reconnect grace period; livehook ends it at
+ *   once (grace 0) and announces the end from the socket's close, well within 2 s.
+ * - Playing is allowed from loopback only: it exists for livehook's own screenshot and recording
+ *   readers, not as a CDN.
+ * Stream and app names outside [A-Za-z0-9_-] are refused (the library cannot carry them).
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import RtmpSession from 'node-media-server/src/session/rtmp_session.js';
+import BroadcastServer from 'node-media-server/src/server/broadcast_server.js';
+import Context from 'node-media-server/src/core/context.js';
+import libraryLogger from 'node-media-server/src/core/logger.js';
+import { EndReason, type PushEnd } from './end-reasons.js';
+import { pushDomainOf, type PushSession, type PushSessions } from './push-sessions.js';
+
+/** A publisher that sends nothing for this long is considered gone (errcode 8). */
+export const IDLE_TIMEOUT_MS = 20_000;
+/** How long push start waits for the stream's metadata, so width/height can be reported. */
+export const METADATA_WAIT_MS = 100;
+const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
+
+const isLoopback = (address: string | undefined): boolean =>
+  !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+
+class LivehookRtmpSession extends RtmpSession {
+  #rawQuery = '';
+  #publishing = false;
+  #unpublished = false;
+  #refused = false;
+  #push: PushSession | undefined;
+
+  constructor(socket: net.Socket, private readonly ingest: EmbeddedRtmpServer) {
+    super(socket);
+    const rtmpPublish = this.rtmp.onPublish.bind(this.rtmp);
+    this.rtmp.onPublish = (message) => {
+      this.#publishing = true;
+      // The library splits the query off and parses it; stream_param needs it verbatim.
+      this.#rawQuery = message.streamName.split('?').slice(1).join('?');
+      rtmpPublish(message);
+    };
+    const rtmpDeleteStream = this.rtmp.onDeleteStream.bind(this.rtmp);
+    this.rtmp.onDeleteStream = (message) => {
+      this.#unpublished = true;
+      rtmpDeleteStream(message);
+    };
+    const libraryOnPush = this.onPush;
+    const libraryOnClose = this.onClose;
+    this.onConnect = (req) => this.#connect(req);
+    this.onPush = () => {
+      if (this.#refused || !this.#push) return;
+      libraryOnPush();
+      if (this.isPublisher) this.#announce(this.#push);
+      else this.#end(EndReason.network);
+    };
+    this.onClose = () => {
+      libraryOnClose();
+      this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
+    };
+  }
+
+  /** Ends the push for a livehook reason (drop, forbid, idle, shutdown). */
+  kick(reason?: PushEnd): void {
+    if (reason && this.#push) this.#push.endReason ??= reason;
+    this.socket.destroy();
+  }
+
+  #connect(req: { app: string; name: string; host: string; query: Record<string, unknown> }): void {
+    const log = this.ingest.log;
+    if (!SAFE_NAME.test(req.app) || !SAFE_NAME.test(req.name)) {
+      log.info({ app: req.app, stream: req.name, clientIp: this.socket.remoteAddress }, 'push refused: app and stream names may only use A-Z a-z 0-9 _ -');
+      return this.#refuse();
+    }
+    let domain: string | undefined;
+    if (this.#publishing) {
+      const admission = this.ingest.sessions.admit({
+        source: 'rtmp',
+        host: req.host,
+        app: req.app,
+        stream: req.name,
+        rawQuery: this.#rawQuery,
+        clientIp: this.socket.remoteAddress ?? '',
+        node: this.socket.localAddress ?? '',
+        kick: () => this.kick(),
+      });
+      if (!admission.ok) return this.#refuse();
+      this.#push = admission.session;
+      domain = admission.session.context.domain;
+    } else {
+      if (!isLoopback(this.socket.remoteAddress)) {
+        log.info({ clientIp: this.socket.remoteAddress }, 'play refused: only loopback clients may play from the embedded ingest');
+        return this.#refuse();
+      }
+      domain = pushDomainOf(req.host, new URLSearchParams(req.query as Record<string, string>));
+    }
+    this.streamApp = req.app;
+    this.streamName = req.name;
+    this.streamHost = req.host;
+    this.streamPath = `/${domain ?? req.host}/${req.app}/${req.name}`;
+    this.streamQuery = req.query as Record<string, string>;
+    const broadcasts = Context.broadcasts as Map<string, BroadcastServer>;
+    this.broadcast = broadcasts.get(this.streamPath) ?? new BroadcastServer(this.streamPath);
+    this.broadcast.publishGraceMs = 0;
+    broadcasts.set(this.streamPath, this.broadcast);
+  }
+
+  #refuse(): void {
+    this.#refused = true;
+    this.socket.destroy();
+  }
+
+  /** Push start waits briefly for onMetaData so that width and height are known. */
+  #announce(push: PushSession): void {
+    const deadline = Date.now() + METADATA_WAIT_MS;
+    const check = () => {
+      if (push.state !== 'admitted') return;
+      if (this.videoWidth > 0 || Date.now() >= deadline || this.socket.destroyed) {
+        void this.ingest.sessions.started(push, { width: this.videoWidth || 0, height: this.videoHeight || 0 });
+      } else {
+        setTimeout(check, 10);
+      }
+    };
+    check();
+  }
+
+  #end(reason: PushEnd): void {
+    const push = this.#push;
+    if (!push) return;
+    if (this.videoWidth > 0) {
+      push.width = this.videoWidth;
+      push.height = this.videoHeight;
+    }
+    void this.ingest.sessions.ended(push, reason);
+  }
+}
+
+export class EmbeddedRtmpServer {
+  readonly log: Logger;
+  readonly sessions: PushSessions;
+  readonly #server: net.Server;
+  readonly #clients = new Set<LivehookRtmpSession>();
+
+  constructor(options: { sessions: PushSessions; log: Logger }) {
+    this.sessions = options.sessions;
+    this.log = options.log;
+    // The library logs through a process-wide console logger; route it into livehook's log.
+    libraryLogger.log = (message: string, level = 'info') => this.log.debug({ library: 'node-media-server', level }, message);
+    this.#server = net.createServer((socket) => this.#accept(socket));
+  }
+
+  #accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    const session = new LivehookRtmpSession(socket, this);
+    this.#clients.add(session);
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => session.kick(EndReason.idle));
+    socket.on('close', () => this.#clients.delete(session));
+    session.run();
+  }
+
+  /** Listens; resolves with the bound port (useful with port 0). */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve((this.#server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops accepting, ends every push (errcode 5) and closes every connection. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const client of this.#clients) client.kick(EndReason.shutdown);
+    await closed;
+  }
+}
