@@ -30,6 +30,7 @@ export const OPTIONS = {
   callbackTimeoutMs: { flag: 'callback-timeout-ms', schema: positiveInt, default: 20000, help: 'Time a receiver has to answer a callback' },
   callbackConcurrencyPerHost: { flag: 'callback-concurrency-per-host', schema: positiveInt, default: 16, help: 'Callbacks in flight at once to one receiver host' },
   eventRetentionDays: { flag: 'event-retention-days', schema: z.coerce.number().positive(), default: 7, help: 'How long finished events and their attempts stay in the log' },
+  fileRetentionDays: { flag: 'file-retention-days', schema: z.coerce.number().positive(), default: 7, help: 'How long screenshots and recordings are kept in the data dir' },
   retryDelayScale: { flag: 'retry-delay-scale', schema: z.coerce.number().positive().max(1), default: 1, help: 'Multiplies every retry delay; below 1 only for tests and demos' },
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },

@@ -73,6 +73,7 @@ export class PushSessions {
   readonly #events: EventSink;
   readonly #log: Logger;
   readonly #live = new Map<string, PushSession>();
+  readonly #listeners = new Set<(change: 'started' | 'ended', session: PushSession) => void>();
 
   constructor(options: { config: ConfigCache; events: EventSink; log: Logger }) {
     this.#config = options.config;
@@ -127,6 +128,25 @@ export class PushSessions {
     return { ok: true, session };
   }
 
+  /**
+   * Follow pushes as they start and end (screenshots and recording attach here). Listeners must
+   * not throw: errors are logged and the push goes on.
+   */
+  onLifecycle(listener: (change: 'started' | 'ended', session: PushSession) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(change: 'started' | 'ended', session: PushSession): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change, session);
+      } catch (rawError) {
+        this.#log.error({ err: rawError, change, stream: session.stream }, 'push lifecycle listener failed');
+      }
+    }
+  }
+
   /** Announce the push (event 1). Idempotent. Resolves once the event is stored. */
   started(session: PushSession, video?: { width: number; height: number }): Promise<void> {
     if (session.state !== 'admitted') return Promise.resolve();
@@ -135,7 +155,9 @@ export class PushSessions {
       session.height = video.height;
     }
     session.state = 'started';
-    return this.#emit(pushStarted(session.context, this.#pushInfo(session, session.startedAt)));
+    const stored = this.#emit(pushStarted(session.context, this.#pushInfo(session, session.startedAt)));
+    this.#notify('started', session);
+    return stored;
   }
 
   /**
@@ -150,6 +172,7 @@ export class PushSessions {
     const end = session.endReason ?? reason;
     const now = Date.now();
     this.#log.info({ domain: session.context.domain, app: session.app, stream: session.stream, errcode: end.errcode, errmsg: end.errmsg }, 'push ended');
+    this.#notify('ended', session);
     return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }));
   }
 

@@ -1,0 +1,158 @@
+/**
+ * Recording of one live stream: one ffmpeg per enabled format, copying the stream without
+ * re-encoding (`-c copy`). FLV and MP4 are cut every RecordInterval by the segment muxer, whose
+ * segment list (written to pipe 3 as each file is closed) tells when a file is complete: each
+ * line becomes event 100. HLS is one playlist per push; as on Tencent, only the finished
+ * playlist is called back, when the push ends.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import { recordFileReady, type RecordFileInfo } from '../events/builders.js';
+import type { EventSink } from '../events/emit.js';
+import type { PushSession } from '../media/push-sessions.js';
+import { FfmpegProcess } from './ffmpeg.js';
+
+export type RecordFormat = 'flv' | 'mp4' | 'hls';
+
+export interface RecordSpec {
+  readonly formats: ReadonlyArray<{ readonly format: RecordFormat; readonly intervalSeconds: number }>;
+}
+
+export interface RecorderDeps {
+  readonly rtmpUrl: string;
+  readonly filesDir: string;
+  readonly publicUrl: string;
+  readonly events: EventSink;
+  readonly log: Logger;
+}
+
+const newRecordFileId = (): string => randomBytes(8).toString('hex');
+
+interface FormatRun {
+  readonly format: RecordFormat;
+  readonly ffmpeg: FfmpegProcess;
+  readonly done: Promise<void>;
+}
+
+export class StreamRecorder {
+  readonly #runs: FormatRun[] = [];
+  readonly #pending = new Set<Promise<void>>();
+  readonly #dir: string;
+  readonly #urlBase: string;
+  readonly #startedAt = Date.now();
+  #files = 0;
+
+  constructor(
+    private readonly session: PushSession,
+    private readonly spec: RecordSpec,
+    private readonly deps: RecorderDeps,
+  ) {
+    const c = session.context;
+    this.#dir = path.join(deps.filesDir, 'records', c.domain, c.appName);
+    this.#urlBase = `/files/records/${c.domain}/${c.appName}`;
+  }
+
+  /** Creates the directory, then one ffmpeg per format. */
+  async start(): Promise<void> {
+    await fs.mkdir(this.#dir, { recursive: true });
+    const stamp = new Date(this.#startedAt).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+    const base = `${this.session.context.stream}-${stamp}`;
+    for (const { format, intervalSeconds } of this.spec.formats) {
+      this.#runs.push(format === 'hls' ? this.#hls(base) : this.#segments(format, intervalSeconds, base));
+    }
+  }
+
+  get files(): number {
+    return this.#files;
+  }
+
+  #input(): string[] {
+    return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-rw_timeout', '10000000', '-i', this.deps.rtmpUrl, '-map', '0', '-c', 'copy'];
+  }
+
+  #segments(format: 'flv' | 'mp4', intervalSeconds: number, base: string): FormatRun {
+    const pattern = path.join(this.#dir, `${base}-%03d.${format}`);
+    const ffmpeg = new FfmpegProcess(
+      [
+        ...this.#input(),
+        '-f', 'segment', '-segment_format', format, '-segment_time', String(intervalSeconds),
+        '-reset_timestamps', '1', '-segment_list', 'pipe:3', '-segment_list_type', 'csv',
+        ...(format === 'mp4' ? ['-segment_format_options', 'movflags=+faststart'] : []),
+        pattern,
+      ],
+      { log: this.deps.log, extraPipes: 1 },
+    );
+    // Each CSV line is `file,start,end`, written when that file is complete. start/end are
+    // stream timestamps (they need not begin at 0), so only their difference is used.
+    const lines = createInterface({ input: ffmpeg.output(3) });
+    lines.on('line', (line) => {
+      const [file, start, end] = line.split(',');
+      if (!file || start === undefined || end === undefined) return;
+      const endMs = Date.now();
+      const startMs = endMs - Math.max(0, Number(end) - Number(start)) * 1000;
+      this.#track(this.#announce(path.join(this.#dir, path.basename(file)), format, startMs, endMs));
+    });
+    return { format, ffmpeg, done: ffmpeg.exited.then(() => undefined) };
+  }
+
+  #hls(base: string): FormatRun {
+    const playlist = path.join(this.#dir, `${base}.m3u8`);
+    const ffmpeg = new FfmpegProcess(
+      [
+        ...this.#input(),
+        '-f', 'hls', '-hls_time', '10', '-hls_playlist_type', 'event', '-hls_flags', 'independent_segments',
+        '-hls_segment_filename', path.join(this.#dir, `${base}-%05d.ts`), playlist,
+      ],
+      { log: this.deps.log },
+    );
+    const done = ffmpeg.exited.then(() => this.#announce(playlist, 'hls', this.#startedAt, Date.now()));
+    return { format: 'hls', ffmpeg, done };
+  }
+
+  async #announce(file: string, format: RecordFormat, startMs: number, endMs: number): Promise<void> {
+    let fileSize: number;
+    try {
+      fileSize = (await fs.stat(file)).size;
+      if (format === 'hls') {
+        for (const segment of (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.endsWith('.ts'))) {
+          fileSize += (await fs.stat(path.join(this.#dir, segment))).size;
+        }
+      }
+    } catch (rawError) {
+      this.deps.log.warn({ err: rawError, file }, 'recorded file is missing; no callback');
+      return;
+    }
+    this.#files++;
+    const info: RecordFileInfo = {
+      recordFileId: newRecordFileId(),
+      format,
+      startMs: Math.round(startMs),
+      endMs: Math.round(endMs),
+      durationSeconds: Math.max(0, (endMs - startMs) / 1000),
+      fileSize,
+      videoUrl: `${this.deps.publicUrl}${this.#urlBase}/${path.basename(file)}`,
+      width: this.session.width,
+      height: this.session.height,
+      videoCodec: 'h264',
+    };
+    await this.deps.events.emit(recordFileReady(this.session.context, info));
+  }
+
+  #track(work: Promise<void>): void {
+    const guarded = work.catch((rawError: unknown) => {
+      this.deps.log.error({ err: rawError, stream: this.session.stream }, 'recording callback failed');
+    });
+    this.#pending.add(guarded);
+    void guarded.finally(() => this.#pending.delete(guarded));
+  }
+
+  /** Ends every format's ffmpeg (closing the last file) and waits for the callbacks. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#runs.map((run) => run.ffmpeg.stop()));
+    await Promise.allSettled(this.#runs.map((run) => run.done));
+    await Promise.allSettled([...this.#pending]);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Screenshots of one live stream: one long-running ffmpeg that reads the stream from the
+ * embedded ingest, decodes keyframes only (`-skip_frame nokey`: a fraction of the frames, which
+ * is what keeps the CPU per stream low) and lets the `fps` filter pick one frame per interval.
+ * It writes two outputs: a JPEG at the template's size (pipe 1) and, when porn detection is on,
+ * the same frame as raw 224×224 RGB for the classifier (pipe 3), so nothing decodes JPEG in JS.
+ * Each JPEG becomes a file under the data dir and event 200; each classified frame that is not
+ * `Pass` becomes event 317.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { snapshotTaken, pornDetected } from '../events/builders.js';
+import type { EventSink } from '../events/emit.js';
+import type { PushSession } from '../media/push-sessions.js';
+import { FfmpegProcess } from './ffmpeg.js';
+import { snapshotPath } from './file-names.js';
+import { FixedFrames, JpegFrames } from './jpeg-frames.js';
+import { jpegSize } from './jpeg-size.js';
+
+export interface SnapshotSpec {
+  readonly intervalSeconds: number;
+  /** 0 = the stream's own size (both 0), or keep the aspect ratio (one 0). */
+  readonly width: number;
+  readonly height: number;
+  readonly pornFlag: boolean;
+  readonly cosPrefix: string;
+  readonly cosFileName: string;
+}
+
+/** What the snapshotter needs from moderation: classify a frame, and say whether to call back. */
+export interface FrameModeration {
+  /** Resolves with the event-317 fields, or null when the frame was dropped or passes. */
+  review(streamKey: string, rgb224: Buffer): Promise<ModerationVerdict | null>;
+}
+
+export type ModerationVerdict = Omit<Parameters<typeof pornDetected>[1], 'img' | 'screenshotAt' | 'sentAt'>;
+
+export const CLASSIFIER_SIZE = 224;
+
+export interface SnapshotterDeps {
+  readonly rtmpUrl: string;
+  /** Directory that /files is served from. */
+  readonly filesDir: string;
+  readonly publicUrl: string;
+  readonly events: EventSink;
+  readonly moderation: FrameModeration | undefined;
+  readonly onFlagged?: (record: { session: PushSession; picUrl: string; verdict: ModerationVerdict; at: number }) => void;
+  readonly log: Logger;
+}
+
+function scaleFilter(width: number, height: number): string {
+  if (!width && !height) return 'null';
+  return `scale=${width || -2}:${height || -2}`;
+}
+
+export class StreamSnapshotter {
+  readonly #ffmpeg: FfmpegProcess;
+  readonly #pending = new Set<Promise<void>>();
+  #frames = 0;
+
+  constructor(
+    private readonly session: PushSession,
+    private readonly spec: SnapshotSpec,
+    private readonly deps: SnapshotterDeps,
+  ) {
+    const moderate = spec.pornFlag && deps.moderation !== undefined;
+    const size = `${CLASSIFIER_SIZE}:${CLASSIFIER_SIZE}`;
+    const graph = moderate
+      ? `[0:v]fps=1/${spec.intervalSeconds},split=2[a][b];[a]${scaleFilter(spec.width, spec.height)}[jpeg];[b]scale=${size}[rgb]`
+      : `[0:v]fps=1/${spec.intervalSeconds},${scaleFilter(spec.width, spec.height)}[jpeg]`;
+    const args = [
+      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      '-rw_timeout', '10000000',
+      '-skip_frame', 'nokey',
+      '-i', deps.rtmpUrl,
+      '-filter_complex', graph,
+      '-map', '[jpeg]', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1',
+      ...(moderate ? ['-map', '[rgb]', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3'] : []),
+    ];
+    this.#ffmpeg = new FfmpegProcess(args, { log: deps.log, extraPipes: moderate ? 1 : 0 });
+    const jpegs = this.#ffmpeg.output(1).pipe(new JpegFrames());
+    const rgbQueue: Buffer[] = [];
+    const jpegQueue: Array<{ picUrl: string; at: number }> = [];
+    const pair = () => {
+      while (rgbQueue.length > 0 && jpegQueue.length > 0) this.#track(this.#moderate(rgbQueue.shift()!, jpegQueue.shift()!));
+    };
+    jpegs.on('data', (jpeg: Buffer) => {
+      const saved = this.#save(jpeg).then((shot) => {
+        if (moderate && shot) {
+          jpegQueue.push(shot);
+          pair();
+        }
+      });
+      this.#track(saved);
+    });
+    if (moderate) {
+      this.#ffmpeg.output(3).pipe(new FixedFrames(CLASSIFIER_SIZE * CLASSIFIER_SIZE * 3)).on('data', (rgb: Buffer) => {
+        rgbQueue.push(rgb);
+        pair();
+      });
+    }
+    void this.#ffmpeg.exited.then((exit) => {
+      if (exit.code !== 0 && exit.signal !== 'SIGTERM') {
+        deps.log.warn({ stream: session.stream, code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-500) }, 'screenshot ffmpeg exited');
+      }
+    });
+  }
+
+  get frames(): number {
+    return this.#frames;
+  }
+
+  #track(work: Promise<void>): void {
+    const guarded = work.catch((rawError: unknown) => {
+      this.deps.log.error({ err: rawError, stream: this.session.stream }, 'screenshot handling failed');
+    });
+    this.#pending.add(guarded);
+    void guarded.finally(() => this.#pending.delete(guarded));
+  }
+
+  async #save(jpeg: Buffer): Promise<{ picUrl: string; at: number } | undefined> {
+    const at = Date.now();
+    const size = jpegSize(jpeg) ?? { width: this.spec.width, height: this.spec.height };
+    const c = this.session.context;
+    const relative = snapshotPath(this.spec.cosPrefix, this.spec.cosFileName, { at, streamId: c.stream, width: size.width, height: size.height, ext: '.jpg' });
+    const picUrl = `/files/snapshots/${c.domain}/${c.appName}${relative}`;
+    const file = path.join(this.deps.filesDir, 'snapshots', c.domain, c.appName, ...relative.split('/').filter(Boolean));
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, jpeg);
+    } catch (rawError) {
+      this.deps.log.error({ err: rawError, file }, 'could not save a screenshot');
+      return undefined;
+    }
+    this.#frames++;
+    await this.deps.events.emit(
+      snapshotTaken(c, { at, fileSize: jpeg.length, width: size.width, height: size.height, picUrl, picFullUrl: this.deps.publicUrl + picUrl }),
+    );
+    return { picUrl, at };
+  }
+
+  async #moderate(rgb: Buffer, shot: { picUrl: string; at: number }): Promise<void> {
+    const verdict = await this.deps.moderation!.review(this.session.key, rgb);
+    if (!verdict) return;
+    const img = this.deps.publicUrl + shot.picUrl;
+    this.deps.onFlagged?.({ session: this.session, picUrl: shot.picUrl, verdict, at: shot.at });
+    await this.deps.events.emit(pornDetected(this.session.context, { ...verdict, img, screenshotAt: shot.at, sentAt: Date.now() }));
+  }
+
+  /** Stops ffmpeg and waits for the files and events already under way. */
+  async stop(): Promise<void> {
+    await this.#ffmpeg.stop();
+    await Promise.allSettled([...this.#pending]);
+  }
+}
