@@ -38,6 +38,9 @@ export const API_ERRORS = {
   'InternalError.RuleAlreadyExist': 'The rule has already been configured.',
   'InvalidParameter.ArgsNotMatch': 'Incorrect template name.',
   'InvalidParameter.ConfNotFound': 'Configuration not found.',
+  // Live: snapshot and record templates and rules
+  'FailedOperation.RuleAlreadyExist': 'The rule already exists.',
+  'InvalidParameter.COSCustomFileNameError': 'The custom COS file name or path is invalid.',
 } as const satisfies Record<string, string>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -5,6 +5,10 @@ import * as callbackRules from './actions/callback-rules.js';
 import * as callbackTemplates from './actions/callback-templates.js';
 import * as domains from './actions/domains.js';
 import * as pushAuth from './actions/push-auth.js';
+import * as recordRules from './actions/record-rules.js';
+import * as recordTemplates from './actions/record-templates.js';
+import * as snapshotRules from './actions/snapshot-rules.js';
+import * as snapshotTemplates from './actions/snapshot-templates.js';
 import * as streams from './actions/streams.js';
 
 const pick = <T extends object>(module: T): ActionTable =>
@@ -19,6 +23,10 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(callbackRules),
   ...pick(callbackEvents),
   ...pick(streams),
+  ...pick(snapshotTemplates),
+  ...pick(snapshotRules),
+  ...pick(recordTemplates),
+  ...pick(recordRules),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

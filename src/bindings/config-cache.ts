@@ -10,6 +10,9 @@ import { listDomains } from '../store/domains.js';
 import { listCallbackTemplates, type CallbackTemplateRow } from '../store/callback-templates.js';
 import { listCallbackRules } from '../store/callback-rules.js';
 import { listForbiddenStreams } from '../store/forbidden-streams.js';
+import { listMediaRules, type MediaRuleRow } from '../store/media-rules.js';
+import { DEFAULT_RECORD_INTERVAL, recordTemplates, type RecordTemplateRow } from '../store/record-templates.js';
+import { snapshotTemplates, type SnapshotTemplateRow } from '../store/snapshot-templates.js';
 import { resolveTemplateId } from './resolve.js';
 
 export interface DomainConfig {
@@ -42,15 +45,55 @@ export interface CallbackTemplate {
   };
 }
 
+/** The screenshot settings that apply to a stream (snapshot template bound by a snapshot rule). */
+export interface SnapshotTemplateConfig {
+  readonly id: number;
+  readonly appId: number;
+  readonly intervalSeconds: number;
+  /** 0 = the stream's own size (both 0), or keep the aspect ratio (one 0). */
+  readonly width: number;
+  readonly height: number;
+  readonly pornFlag: boolean;
+  readonly cosPrefix: string;
+  readonly cosFileName: string;
+}
+
+/** The formats livehook records itself; AAC/MP3 parameters are stored and described only. */
+export type RecordFormat = 'flv' | 'mp4' | 'hls';
+
+/** The recording that applies to a stream (record template bound by a record rule). */
+export interface RecordTemplateConfig {
+  readonly id: number;
+  readonly appId: number;
+  /** Formats with Enable=1, each cut every RecordInterval seconds (default 1800). */
+  readonly formats: ReadonlyArray<{ readonly format: RecordFormat; readonly intervalSeconds: number }>;
+}
+
+/** Snapshot/record rules of one domain: mediaRuleKey(app, stream) → template id. */
+type MediaRulesOfDomain = ReadonlyMap<string, number>;
+
 interface Snapshot {
   readonly domains: ReadonlyMap<string, DomainConfig>;
   readonly templates: ReadonlyMap<number, CallbackTemplate>;
   readonly rules: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** streamKey(domain, app, stream) → resume time (Unix ms). */
   readonly forbidden: ReadonlyMap<string, number>;
+  readonly snapshotTemplates: ReadonlyMap<number, SnapshotTemplateConfig>;
+  readonly snapshotRules: ReadonlyMap<string, MediaRulesOfDomain>;
+  readonly recordTemplates: ReadonlyMap<number, RecordTemplateConfig>;
+  readonly recordRules: ReadonlyMap<string, MediaRulesOfDomain>;
 }
 
-const EMPTY: Snapshot = { domains: new Map(), templates: new Map(), rules: new Map(), forbidden: new Map() };
+const EMPTY: Snapshot = {
+  domains: new Map(),
+  templates: new Map(),
+  rules: new Map(),
+  forbidden: new Map(),
+  snapshotTemplates: new Map(),
+  snapshotRules: new Map(),
+  recordTemplates: new Map(),
+  recordRules: new Map(),
+};
 
 /** One string per stream: domain, AppName and StreamName cannot contain a newline. */
 export const streamKey = (domain: string, app: string, stream: string): string => `${domain}\n${app}\n${stream}`;
@@ -72,13 +115,69 @@ export const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate =
   },
 });
 
+export const toSnapshotTemplateConfig = (row: SnapshotTemplateRow): SnapshotTemplateConfig => ({
+  id: Number(row.id),
+  appId: Number(row.app_id),
+  intervalSeconds: Number(row.snapshot_interval),
+  width: Number(row.width),
+  height: Number(row.height),
+  pornFlag: Number(row.porn_flag) === 1,
+  cosPrefix: row.cos_prefix,
+  cosFileName: row.cos_file_name,
+});
+
+const RECORD_FORMAT_COLUMNS = { flv: 'flv_param', mp4: 'mp4_param', hls: 'hls_param' } as const satisfies Record<RecordFormat, keyof RecordTemplateRow>;
+
+export function toRecordTemplateConfig(row: RecordTemplateRow): RecordTemplateConfig {
+  const formats: Array<{ format: RecordFormat; intervalSeconds: number }> = [];
+  for (const [format, column] of Object.entries(RECORD_FORMAT_COLUMNS) as Array<[RecordFormat, keyof typeof row]>) {
+    const text = row[column];
+    if (typeof text !== 'string') continue;
+    const param = JSON.parse(text) as { Enable?: number; RecordInterval?: number };
+    if (param.Enable === 1) formats.push({ format, intervalSeconds: param.RecordInterval ?? DEFAULT_RECORD_INTERVAL });
+  }
+  return { id: Number(row.id), appId: Number(row.app_id), formats };
+}
+
+/** One string per (AppName, StreamName) of a rule; '' = any. Neither can contain a newline. */
+export const mediaRuleKey = (app: string, stream: string): string => `${app}\n${stream}`;
+
+/**
+ * Snapshot/record rule precedence: the rule for this very stream wins (its AppName first, then a
+ * rule for the stream under any AppName), then the AppName's rule, then the domain-wide one.
+ */
+export function resolveMediaRule(rules: MediaRulesOfDomain | undefined, app: string, stream: string): number | undefined {
+  if (!rules) return undefined;
+  return (
+    rules.get(mediaRuleKey(app, stream)) ??
+    rules.get(mediaRuleKey('', stream)) ??
+    rules.get(mediaRuleKey(app, '')) ??
+    rules.get(mediaRuleKey('', ''))
+  );
+}
+
+function groupMediaRules(rows: readonly MediaRuleRow[]): Map<string, Map<string, number>> {
+  const byDomain = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    let ofDomain = byDomain.get(r.domain_name);
+    if (!ofDomain) byDomain.set(r.domain_name, (ofDomain = new Map()));
+    ofDomain.set(mediaRuleKey(r.app_name, r.stream_name), Number(r.template_id));
+  }
+  return byDomain;
+}
+
 async function loadSnapshot(db: Db): Promise<Snapshot> {
-  const [domainRows, templateRows, ruleRows, forbiddenRows] = await Promise.all([
-    listDomains(db),
-    listCallbackTemplates(db),
-    listCallbackRules(db),
-    listForbiddenStreams(db, Date.now()),
-  ]);
+  const [domainRows, templateRows, ruleRows, forbiddenRows, snapshotTemplateRows, snapshotRuleRows, recordTemplateRows, recordRuleRows] =
+    await Promise.all([
+      listDomains(db),
+      listCallbackTemplates(db),
+      listCallbackRules(db),
+      listForbiddenStreams(db, Date.now()),
+      snapshotTemplates.list(db),
+      listMediaRules(db, 'snapshot'),
+      recordTemplates.list(db),
+      listMediaRules(db, 'record'),
+    ]);
   const domains = new Map<string, DomainConfig>();
   for (const d of domainRows) {
     domains.set(d.name, {
@@ -102,7 +201,16 @@ async function loadSnapshot(db: Db): Promise<Snapshot> {
     ofDomain.set(r.app_name, Number(r.template_id));
   }
   const forbidden = new Map(forbiddenRows.map((f) => [streamKey(f.domain_name, f.app_name, f.stream_name), Number(f.resume_at)]));
-  return { domains, templates, rules, forbidden };
+  return {
+    domains,
+    templates,
+    rules,
+    forbidden,
+    snapshotTemplates: new Map(snapshotTemplateRows.map((t) => [Number(t.id), toSnapshotTemplateConfig(t)])),
+    snapshotRules: groupMediaRules(snapshotRuleRows),
+    recordTemplates: new Map(recordTemplateRows.map((t) => [Number(t.id), toRecordTemplateConfig(t)])),
+    recordRules: groupMediaRules(recordRuleRows),
+  };
 }
 
 export class ConfigCache {
@@ -165,6 +273,22 @@ export class ConfigCache {
 
   template(id: number): CallbackTemplate | undefined {
     return this.#snapshot.templates.get(id);
+  }
+
+  /** The snapshot template bound to this stream (see resolveMediaRule for precedence), if any. */
+  snapshotTemplateFor(domain: string, app: string, stream: string): SnapshotTemplateConfig | undefined {
+    const id = resolveMediaRule(this.#snapshot.snapshotRules.get(domain.toLowerCase()), app, stream);
+    return id === undefined ? undefined : this.#snapshot.snapshotTemplates.get(id);
+  }
+
+  /**
+   * The record template bound to this stream (see resolveMediaRule for precedence), or undefined
+   * when no rule applies or the template enables none of the formats livehook records.
+   */
+  recordTemplateFor(domain: string, app: string, stream: string): RecordTemplateConfig | undefined {
+    const id = resolveMediaRule(this.#snapshot.recordRules.get(domain.toLowerCase()), app, stream);
+    const template = id === undefined ? undefined : this.#snapshot.recordTemplates.get(id);
+    return template && template.formats.length > 0 ? template : undefined;
   }
 
   get size(): { domains: number; templates: number; rules: number } {

@@ -145,6 +145,65 @@ export interface ForbiddenStreamsTable {
   created_at: number;
 }
 
+export interface SnapshotTemplatesTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  description: string;
+  /** Seconds between screenshots. */
+  snapshot_interval: number;
+  /** 0 = the stream's own size. */
+  width: number;
+  height: number;
+  /** 0 off, 1 on (porn detection). */
+  porn_flag: number;
+  /** Tencent COS fields: accepted and stored; livehook keeps the files itself. */
+  cos_app_id: number;
+  cos_bucket: string;
+  cos_region: string;
+  /** Path patterns with Tencent's placeholders, defaults filled in at create time. */
+  cos_prefix: string;
+  cos_file_name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RecordTemplatesTable {
+  id: Generated<number>;
+  app_id: number;
+  name: string;
+  description: string;
+  /** 0 standard live, 1 slow live (Tencent IsDelayLive). */
+  is_delay_live: number;
+  /** Tencent RecordParam objects as given (JSON), NULL when not given. */
+  flv_param: string | null;
+  hls_param: string | null;
+  mp4_param: string | null;
+  aac_param: string | null;
+  mp3_param: string | null;
+  /** HlsSpecialParam / FlvSpecialParam as given (JSON), NULL when not given. */
+  hls_special_param: string | null;
+  flv_special_param: string | null;
+  /** 0/1 (Tencent's RemoveWatermark boolean). */
+  remove_watermark: number;
+  cos_store: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Snapshot and record rules: a template bound to (domain, app, stream); '' = any. */
+export interface MediaRulesTable {
+  domain_name: string;
+  /** '' = every AppName of the domain. */
+  app_name: string;
+  /** '' = every stream. */
+  stream_name: string;
+  app_id: number;
+  template_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -163,5 +222,9 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   forbidden_streams: ForbiddenStreamsTable;
+  snapshot_templates: SnapshotTemplatesTable;
+  snapshot_rules: MediaRulesTable;
+  record_templates: RecordTemplatesTable;
+  record_rules: MediaRulesTable;
   livehook_migrations: MigrationsTable;
 }

@@ -132,6 +132,29 @@ const VALID: Record<string, () => unknown> = {
   EventType: () => 1,
   Status: () => 'failed',
   EventId: () => 'msg_' + '0'.repeat(32),
+  // Stream actions (ForbidLiveStream)
+  ResumeTime: () => new Date(Date.now() + 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  Reason: () => 'maintenance',
+  // Snapshot templates and rules
+  CosAppId: () => 1250000000,
+  CosBucket: () => 'snapshots',
+  CosRegion: () => 'ap-guangzhou',
+  SnapshotInterval: () => 10,
+  Width: () => 640,
+  Height: () => 360,
+  PornFlag: () => 0,
+  CosPrefix: () => '/{Year}-{Month}-{Day}',
+  CosFileName: () => '{StreamID}-{Hour}{Minute}{Second}{Ext}',
+  // Record templates and rules
+  FlvParam: () => ({ Enable: 1, RecordInterval: 1800, StorageTime: 0 }),
+  HlsParam: () => ({ Enable: 1 }),
+  Mp4Param: () => ({ Enable: 1, RecordInterval: 60 }),
+  AacParam: () => ({ Enable: 0 }),
+  Mp3Param: () => ({ Enable: 0 }),
+  HlsSpecialParam: () => ({ FlowContinueDuration: 30 }),
+  FlvSpecialParam: () => ({ UploadInRecording: false }),
+  RemoveWatermark: () => false,
+  CosStore: () => 0,
 };
 
 function validValue(action: string, key: string): unknown {

@@ -152,4 +152,71 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX forbidden_streams_by_app ON forbidden_streams(app_id, created_at);
     `,
   },
+  {
+    id: 4,
+    name: 'snapshot and record templates and rules',
+    sql: `
+      CREATE TABLE snapshot_templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        snapshot_interval INTEGER NOT NULL,
+        width INTEGER NOT NULL DEFAULT 0,
+        height INTEGER NOT NULL DEFAULT 0,
+        porn_flag INTEGER NOT NULL DEFAULT 0,
+        cos_app_id INTEGER NOT NULL,
+        cos_bucket TEXT NOT NULL,
+        cos_region TEXT NOT NULL,
+        cos_prefix TEXT NOT NULL,
+        cos_file_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX snapshot_templates_by_app ON snapshot_templates(app_id, id);
+      CREATE TABLE snapshot_rules (
+        domain_name TEXT NOT NULL REFERENCES domains(name) ON DELETE CASCADE,
+        app_name TEXT NOT NULL,
+        stream_name TEXT NOT NULL,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        template_id INTEGER NOT NULL REFERENCES snapshot_templates(id),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (domain_name, app_name, stream_name)
+      );
+      CREATE INDEX snapshot_rules_by_template ON snapshot_rules(template_id);
+      CREATE INDEX snapshot_rules_by_app ON snapshot_rules(app_id);
+      CREATE TABLE record_templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        is_delay_live INTEGER NOT NULL DEFAULT 0,
+        flv_param TEXT,
+        hls_param TEXT,
+        mp4_param TEXT,
+        aac_param TEXT,
+        mp3_param TEXT,
+        hls_special_param TEXT,
+        flv_special_param TEXT,
+        remove_watermark INTEGER NOT NULL DEFAULT 0,
+        cos_store INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX record_templates_by_app ON record_templates(app_id, id);
+      CREATE TABLE record_rules (
+        domain_name TEXT NOT NULL REFERENCES domains(name) ON DELETE CASCADE,
+        app_name TEXT NOT NULL,
+        stream_name TEXT NOT NULL,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        template_id INTEGER NOT NULL REFERENCES record_templates(id),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (domain_name, app_name, stream_name)
+      );
+      CREATE INDEX record_rules_by_template ON record_rules(template_id);
+      CREATE INDEX record_rules_by_app ON record_rules(app_id);
+    `,
+  },
 ];

@@ -1,0 +1,122 @@
+/**
+ * What the snapshot and record families share: template parameter types, the per-account limit,
+ * and the three rule actions (Create/Delete/Describe…Rule(s)), which differ only in their kind.
+ * Not an action module itself: snapshot-rules.ts and record-rules.ts export the actions by name.
+ */
+import { z } from 'zod';
+import { deleteMediaRule, insertMediaRule, listMediaRules, type MediaRuleKind } from '../../store/media-rules.js';
+import { defineAction, type ActionContext } from '../action.js';
+import { beijingTime } from '../beijing-time.js';
+import { apiError, type ApiErrorCode } from '../errors.js';
+import { NAME_CHARSET, appName, bytes, domainName, integer, withCode } from '../params.js';
+import { DomainType, requireDomain } from './domains.js';
+
+/** Tencent's per-account limit on snapshot templates, and on record templates. */
+export const MAX_MEDIA_TEMPLATES = 50;
+
+/** TemplateName: 1–255 bytes of Chinese, letters, digits, `_` and `-`. */
+export const templateName = () =>
+  bytes(255)
+    .refine((s) => s.length > 0, withCode('InvalidParameter.ArgsNotMatch', 'must not be empty'))
+    .refine((s) => NAME_CHARSET.test(s), withCode('InvalidParameter.ArgsNotMatch', 'only Chinese, letters, digits, _ and - are allowed'));
+
+/** Description: up to 1024 bytes, same charset as names. */
+export const description = () =>
+  bytes(1024).refine((s) => NAME_CHARSET.test(s), 'only Chinese, letters, digits, _ and - are allowed');
+
+export const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
+
+/** A rule's StreamName: '' = every stream, else only that one (the push path's charset). */
+const ruleStreamName = () =>
+  z.string().max(256).regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, _ - and . are allowed');
+
+/** AppName and StreamName of a rule, with Tencent's defaults: AppName `live`, StreamName ''. */
+const ruleKeyShape = () => ({
+  DomainName: domainName(),
+  AppName: appName().default('live'),
+  StreamName: ruleStreamName().default(''),
+});
+
+/**
+ * Why a path pattern with `{Placeholder}`s cannot be used, or undefined when it can: unknown
+ * placeholders, stray braces, control characters, `\`, `..` segments; a file name (`fileName`)
+ * must also be non-empty and free of `/`.
+ */
+export function pathPatternProblem(pattern: string, placeholders: readonly string[], fileName: boolean): string | undefined {
+  if (/[\u0000-\u001f\u007f\\]/.test(pattern)) return 'control characters and \\ are not allowed';
+  const unknown = [...pattern.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).find((name) => !placeholders.includes(name));
+  if (unknown !== undefined) return `unknown placeholder {${unknown}}; known: ${placeholders.map((p) => `{${p}}`).join(' ')}`;
+  if (/[{}]/.test(pattern.replace(/\{(\w+)\}/g, ''))) return 'unbalanced { or }';
+  if (fileName) {
+    if (pattern.length === 0) return 'must not be empty';
+    if (pattern.includes('/')) return 'must not contain /';
+    if (pattern === '.' || pattern === '..') return 'must be a file name';
+  } else if (pattern.split('/').some((segment) => segment === '..')) {
+    return '.. segments are not allowed';
+  }
+  return undefined;
+}
+
+/** A string parameter holding a path pattern (see pathPatternProblem), at most 1024 bytes. */
+export const pathPattern = (placeholders: readonly string[], options: { fileName: boolean; code?: ApiErrorCode }) =>
+  bytes(1024).superRefine((s, ctx) => {
+    const problem = pathPatternProblem(s, placeholders, options.fileName);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { code: options.code ?? 'InvalidParameterValue' } });
+  });
+
+/** COS bucket names: lower-case letters, digits and `-` (without the `-<appid>` suffix). */
+export const cosBucket = () =>
+  z.string().max(50).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'only lower-case letters, digits and - are allowed');
+export const cosRegion = () => z.string().max(64).regex(/^[a-z]{2,}(?:-[a-z0-9]+)+$/, 'a COS region such as ap-guangzhou');
+
+const LABEL: Record<MediaRuleKind, string> = { snapshot: 'snapshot', record: 'record' };
+
+/**
+ * Create/Delete/Describe actions for one kind of rule. The key is (DomainName, AppName,
+ * StreamName); a second rule for the same key is FailedOperation.RuleAlreadyExist.
+ */
+export function mediaRuleActions(
+  kind: MediaRuleKind,
+  requireTemplate: (ctx: ActionContext, id: number) => Promise<unknown>,
+) {
+  const label = LABEL[kind];
+  return {
+    create: defineAction(z.strictObject({ ...ruleKeyShape(), TemplateId: templateId() }), async (ctx, p) => {
+      const domain = await requireDomain(ctx, p.DomainName);
+      if (Number(domain.type) !== DomainType.push) {
+        throw apiError('InvalidParameterValue', `${label[0]!.toUpperCase()}${label.slice(1)} rules apply to push domains only.`);
+      }
+      await requireTemplate(ctx, p.TemplateId);
+      const created = await insertMediaRule(ctx.db, kind, {
+        appId: ctx.appId,
+        domainName: p.DomainName,
+        appName: p.AppName,
+        streamName: p.StreamName,
+        templateId: p.TemplateId,
+      });
+      if (!created) {
+        throw apiError('FailedOperation.RuleAlreadyExist', `A ${label} rule already exists for that DomainName, AppName and StreamName.`);
+      }
+      await ctx.config.invalidate();
+      return {};
+    }),
+    delete: defineAction(z.strictObject(ruleKeyShape()), async (ctx, p) => {
+      const key = { domainName: p.DomainName, appName: p.AppName, streamName: p.StreamName };
+      if (!(await deleteMediaRule(ctx.db, kind, ctx.appId, key))) {
+        throw apiError('FailedOperation.NotFound', `No ${label} rule exists for that DomainName, AppName and StreamName.`);
+      }
+      await ctx.config.invalidate();
+      return {};
+    }),
+    describe: defineAction(z.strictObject({}), async (ctx) => ({
+      Rules: (await listMediaRules(ctx.db, kind, ctx.appId)).map((r) => ({
+        CreateTime: beijingTime(r.created_at),
+        UpdateTime: beijingTime(r.updated_at),
+        TemplateId: Number(r.template_id),
+        DomainName: r.domain_name,
+        AppName: r.app_name,
+        StreamName: r.stream_name,
+      })),
+    })),
+  };
+}
