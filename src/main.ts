@@ -14,6 +14,7 @@ import { SqliteOutbox } from './delivery/outbox-sqlite.js';
 import { RetentionSweeper } from './delivery/retention.js';
 import { EventSink } from './events/emit.js';
 import { EndReason } from './media/end-reasons.js';
+import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { EmbeddedRtmpServer } from './media/rtmp-server.js';
 import { Health } from './ops/health.js';
@@ -105,6 +106,7 @@ export async function startLivehook(
     pushes,
     publicUrl: config.publicUrl,
   });
+  await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
   health.register('store', () => ({ ready: true, backend: store.backend, ...cache.size }));

@@ -176,6 +176,18 @@ export class PushSessions {
     return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }));
   }
 
+  /**
+   * Drops an admitted push that never started, with no event (e.g. a MediaMTX publisher that was
+   * authorised but never became ready). Returns false, and does nothing, once it has started.
+   */
+  forget(session: PushSession): boolean {
+    if (session.state !== 'admitted') return false;
+    session.state = 'ended';
+    if (this.#live.get(session.key) === session) this.#live.delete(session.key);
+    this.#log.info({ source: session.source, domain: session.context.domain, app: session.app, stream: session.stream }, 'admitted push forgotten: it never started');
+    return true;
+  }
+
   /** Ends a live push on livehook's initiative; returns false when it is not live. */
   end(domain: string, app: string, stream: string, reason: PushEnd): boolean {
     const session = this.#live.get(streamKey(domain.toLowerCase(), app, stream));

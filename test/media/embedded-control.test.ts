@@ -1,0 +1,200 @@
+/**
+ * Livehook ending live pushes (issue 4 §3–4): DropLiveStream, ForbidLiveStream (until
+ * ResumeLiveStream or its ResumeTime), ForbidLiveDomain — each ends the real ffmpeg push and sends
+ * event 0 with errcode 10 — and a publisher that vanishes (SIGKILL) gives event 0 with the network
+ * errcode (12) within 2 s.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeResult, push, requireFfmpeg, startPush, type Push, type PushResult } from '../helpers/ffmpeg.js';
+import { errorCode, startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
+import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
+
+const DOMAIN = 'push.control.example.com';
+const DAY_MS = 24 * 3600 * 1000;
+const REFUSED_PUSH_SECONDS = 6;
+
+const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
+  (await client.request(action, params)) as T;
+const forStream = (stream: string) => (r: ReceivedRequest): boolean => (r.json as { stream_id?: string } | undefined)?.stream_id === stream;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** `YYYY-MM-DD HH:MM:SS` Beijing time → epoch ms. */
+const fromBeijing = (text: string): number => Date.parse(`${text.replace(' ', 'T')}+08:00`);
+
+interface ForbidList {
+  TotalNum: number;
+  ForbidStreamList: { StreamName: string; AppName: string; DomainName: string; CreateTime: string; ExpireTime: string; Reason: string }[];
+}
+
+type Payload = Record<string, unknown>;
+
+describe('embedded RTMP ingest: livehook ends live pushes', () => {
+  let livehook: TestLivehook;
+  let receiver: Receiver;
+  let client: LiveClient;
+  let templateId: number;
+  const running = new Set<Push>();
+
+  before(async () => {
+    requireFfmpeg();
+    receiver = await Receiver.start();
+    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true } });
+    client = livehook.client();
+    ({ TemplateId: templateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+      TemplateName: 'control',
+      StreamBeginNotifyUrl: receiver.url('/begin'),
+      StreamEndNotifyUrl: receiver.url('/end'),
+      CallbackKey: 'controlKey',
+    }));
+    await addBoundDomain(DOMAIN);
+  });
+
+  after(async () => {
+    await Promise.all([...running].map((p) => p.kill()));
+    await livehook?.stop();
+    await receiver?.close();
+  });
+
+  async function addBoundDomain(domain: string): Promise<void> {
+    await call(client, 'AddLiveDomain', { DomainName: domain, DomainType: 0 });
+    await call(client, 'ModifyLivePushAuthKey', { DomainName: domain, Enable: 0 });
+    await call(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
+  }
+
+  const url = (stream: string): string => `rtmp://127.0.0.1:${livehook.rtmpPort}/live/${stream}`;
+
+  /** Starts an open-ended push and waits for its event 1. */
+  async function goLive(stream: string, domain = DOMAIN): Promise<{ push: Push; begin: Payload }> {
+    const p = startPush({ url: url(stream), tcUrl: `rtmp://${domain}/live` });
+    running.add(p);
+    void p.done.then(() => running.delete(p));
+    const [begin] = await receiver.waitFor(1, { path: '/begin', filter: forStream(stream), timeoutMs: 10_000 });
+    return { push: p, begin: begin?.json as Payload };
+  }
+
+  /** Waits for ffmpeg to end (it must, by itself, soon) and for the stream's event 0. */
+  async function ended(p: Push, stream: string): Promise<{ result: PushResult; end: ReceivedRequest }> {
+    const result = await Promise.race([p.done, sleep(5000).then(() => undefined)]);
+    assert.ok(result, 'ffmpeg must stop once livehook ends its push');
+    const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 5000 });
+    assert.ok(end);
+    return { result, end };
+  }
+
+  async function assertRefused(stream: string, domain = DOMAIN): Promise<void> {
+    const before = receiver.received(forStream(stream)).length;
+    const result = await push({ url: url(stream), tcUrl: `rtmp://${domain}/live`, seconds: REFUSED_PUSH_SECONDS });
+    assert.notEqual(result.code, 0, `the push must be refused\n${describeResult(result)}`);
+    assert.ok(result.elapsedMs < 3000, `refused quickly, took ${result.elapsedMs} ms`);
+    await sleep(200);
+    assert.equal(receiver.received(forStream(stream)).length, before, 'a refused push calls nothing back');
+  }
+
+  test('DropLiveStream ends a live push: ffmpeg stops, event 0 errcode 10; not live → StreamNotAlive', async () => {
+    const stream = 'drop_me';
+    const { push: p, begin } = await goLive(stream);
+    const droppedAt = Date.now();
+    await call(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream });
+    const { result, end } = await ended(p, stream);
+    assert.ok(end.at - droppedAt < 2000, `event 0 ${end.at - droppedAt} ms after the drop`);
+    assert.ok(result.exitedAt - droppedAt < 3000, `ffmpeg ended ${result.exitedAt - droppedAt} ms after the drop`);
+    const payload = end.json as Payload;
+    assert.equal(payload.errcode, 10);
+    assert.match(String(payload.errmsg), /DropLiveStream/);
+    assert.equal(payload.sequence, begin.sequence);
+    assert.match(String(payload.push_duration), /^\d+$/);
+
+    assert.equal(
+      await errorCode(call(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream })),
+      'ResourceNotFound.StreamNotAlive',
+    );
+    assert.equal(
+      await errorCode(call(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: 'never_pushed' })),
+      'ResourceNotFound.StreamNotAlive',
+    );
+    // A dropped stream is not forbidden: it can be pushed again at once.
+    const again = await push({ url: url(stream), tcUrl: `rtmp://${DOMAIN}/live`, seconds: 1 });
+    assert.equal(again.code, 0, describeResult(again));
+  });
+
+  test('ForbidLiveStream while live ends it (errcode 10), refuses new pushes for 7 days, until ResumeLiveStream', async () => {
+    const stream = 'forbid_me';
+    const { push: p, begin } = await goLive(stream);
+    const forbiddenAt = Date.now();
+    await call(client, 'ForbidLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, Reason: 'test forbid' });
+    const { end } = await ended(p, stream);
+    assert.ok(end.at - forbiddenAt < 2000, `event 0 ${end.at - forbiddenAt} ms after the forbid`);
+    const payload = end.json as Payload;
+    assert.equal(payload.errcode, 10);
+    assert.match(String(payload.errmsg), /ForbidLiveStream/);
+    assert.equal(payload.sequence, begin.sequence);
+
+    const list = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    assert.equal(list.TotalNum, 1);
+    const entry = list.ForbidStreamList[0]!;
+    assert.deepEqual([entry.DomainName, entry.AppName, entry.StreamName, entry.Reason], [DOMAIN, 'live', stream, 'test forbid']);
+    const expire = fromBeijing(entry.ExpireTime);
+    assert.ok(Math.abs(expire - (forbiddenAt + 7 * DAY_MS)) < 5000, `ExpireTime ${entry.ExpireTime} ≈ now + 7 days`);
+    assert.ok(Math.abs(fromBeijing(entry.CreateTime) - forbiddenAt) < 5000, `CreateTime ${entry.CreateTime} ≈ now`);
+
+    await assertRefused(stream);
+
+    await call(client, 'ResumeLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream });
+    const listed = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    assert.equal(listed.TotalNum, 0);
+    const again = await push({ url: url(stream), tcUrl: `rtmp://${DOMAIN}/live`, seconds: 1 });
+    assert.equal(again.code, 0, describeResult(again));
+    await receiver.waitFor(2, { path: '/end', filter: forStream(stream), timeoutMs: 5000 });
+  });
+
+  test('ForbidLiveStream with a ResumeTime: refused until then, accepted after it without ResumeLiveStream', async () => {
+    const stream = 'forbid_briefly';
+    const resumeAt = Math.ceil((Date.now() + 3000) / 1000) * 1000;
+    const resumeTime = new Date(resumeAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await call(client, 'ForbidLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, ResumeTime: resumeTime });
+    const list = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    assert.equal(list.TotalNum, 1);
+    assert.equal(fromBeijing(list.ForbidStreamList[0]!.ExpireTime), resumeAt, `ExpireTime is the ResumeTime ${resumeTime}`);
+    await assertRefused(stream);
+
+    await sleep(Math.max(0, resumeAt - Date.now()) + 100);
+    const after = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    assert.equal(after.TotalNum, 0, 'an expired forbid is no longer listed');
+    const again = await push({ url: url(stream), tcUrl: `rtmp://${DOMAIN}/live`, seconds: 1 });
+    assert.equal(again.code, 0, describeResult(again));
+    await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 5000 });
+  });
+
+  test('ForbidLiveDomain while live ends the push (errcode 10) and refuses new ones; EnableLiveDomain lets them in', async () => {
+    const domain = 'forbid-domain.control.example.com';
+    await addBoundDomain(domain);
+    const stream = 'domain_forbidden';
+    const { push: p, begin } = await goLive(stream, domain);
+    const forbiddenAt = Date.now();
+    await call(client, 'ForbidLiveDomain', { DomainName: domain });
+    const { end } = await ended(p, stream);
+    assert.ok(end.at - forbiddenAt < 2000, `event 0 ${end.at - forbiddenAt} ms after the forbid`);
+    const payload = end.json as Payload;
+    assert.equal(payload.errcode, 10);
+    assert.equal(payload.app, domain);
+    assert.equal(payload.sequence, begin.sequence);
+    await assertRefused(stream, domain);
+    await call(client, 'EnableLiveDomain', { DomainName: domain });
+    const again = await push({ url: url(stream), tcUrl: `rtmp://${domain}/live`, seconds: 1 });
+    assert.equal(again.code, 0, describeResult(again));
+  });
+
+  test('a publisher killed with SIGKILL: event 0 with the network errcode (12) within 2 s', async () => {
+    const stream = 'killed_publisher';
+    const { push: p, begin } = await goLive(stream);
+    const result = await p.kill('SIGKILL');
+    assert.equal(result.signal, 'SIGKILL');
+    const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 5000 });
+    assert.ok(end);
+    assert.ok(end.at - result.exitedAt <= 2000, `event 0 ${end.at - result.exitedAt} ms after the kill`);
+    const payload = end.json as Payload;
+    assert.equal(payload.errcode, 12);
+    assert.equal(payload.sequence, begin.sequence);
+    assert.equal(livehook.pushes.find(DOMAIN, 'live', stream), undefined, 'no longer live');
+  });
+});
