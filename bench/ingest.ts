@@ -1,0 +1,443 @@
+/**
+ * Embedded-ingest benchmark (SPEC §9: 100 concurrent RTMP publishers, push-start callbacks
+ * p99 ≤ 200 ms after publish).
+ *
+ * 1. Pre-encodes a short 320x240 H.264 + AAC FLV once (so publishers do not encode).
+ * 2. Starts livehook as a child process (`node --import tsx src/cli/main.ts`, as `npm start` runs
+ *    it) with a bound callback template and a local receiver (node:http in a worker thread).
+ * 3. Launches N concurrent ffmpeg publishers, `-re -stream_loop -1 -i file -c copy -f flv`, each to
+ *    its own stream, push authentication on (signed txSecret URLs).
+ * 4. Push-start latency = receiver arrival − the moment livehook accepted the publish (its
+ *    `push accepted` log line, same wall clock), and also − the moment ffmpeg was spawned.
+ * 5. With all N live: livehook's CPU (from /proc/<pid>/stat over a hold window) and RSS.
+ * 6. Stops every publisher (`q`) and checks that N push-end events arrive (and how fast).
+ *
+ * Usage: npx tsx bench/ingest.ts [--publishers 100] [--hold-seconds 10] [--stagger-ms 0]
+ *        [--file-seconds 20] [--keep]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { requireFfmpeg, startPush, type Push } from '../test/helpers/ffmpeg.js';
+import { sdkClient, type LiveClient } from '../test/helpers/livehook.js';
+
+const { values } = parseArgs({
+  options: {
+    publishers: { type: 'string', default: '100' },
+    'hold-seconds': { type: 'string', default: '10' },
+    'stagger-ms': { type: 'string', default: '0' },
+    'file-seconds': { type: 'string', default: '20' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const PUBLISHERS = Number(values.publishers);
+const HOLD_SECONDS = Number(values['hold-seconds']);
+const STAGGER_MS = Number(values['stagger-ms']);
+const FILE_SECONDS = Number(values['file-seconds']);
+if (![PUBLISHERS, HOLD_SECONDS, STAGGER_MS, FILE_SECONDS].every((n) => Number.isFinite(n) && n >= 0) || PUBLISHERS < 1) {
+  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--keep]');
+  process.exit(2);
+}
+
+const DOMAIN = 'bench.ingest.example.com';
+const SECRET_ID = 'AKIDbenchingestbenchingestbench0000';
+const SECRET_KEY = 'benchIngestSecretKey000000000000';
+const CALLBACK_KEY = 'benchIngestKey';
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+};
+const stats = (values: number[]): string =>
+  values.length === 0
+    ? 'n/a'
+    : `p50 ${percentile(values, 50).toFixed(0)} ms, p90 ${percentile(values, 90).toFixed(0)} ms, p99 ${percentile(values, 99).toFixed(0)} ms, max ${Math.max(...values).toFixed(0)} ms (n=${values.length})`;
+
+// ---------------------------------------------------------------------------------------------
+// Receiver: a node:http server in a worker thread, so that its arrival times stay exact while the
+// main thread is busy spawning ffmpeg (child_process.spawn blocks until the child has exec'd).
+
+interface Arrival {
+  at: number;
+  sequence: string;
+  errcode: number;
+  signOk: boolean;
+}
+interface ArrivalMessage extends Arrival {
+  type: 'arrival';
+  eventType: number;
+  stream: string;
+}
+const begins = new Map<string, Arrival>();
+const ends = new Map<string, Arrival>();
+let unexpected = 0;
+const waiters = new Set<() => void>();
+
+const RECEIVER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createServer } = require('node:http');
+const { createHash } = require('node:crypto');
+const md5 = (s) => createHash('md5').update(s).digest('hex');
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const at = Date.now();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
+    let p;
+    try { p = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { p = {}; }
+    parentPort.postMessage({
+      type: 'arrival', at, eventType: Number(p.event_type), stream: String(p.stream_id),
+      sequence: String(p.sequence), errcode: Number(p.errcode), signOk: p.sign === md5(workerData.key + String(p.t)),
+    });
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
+parentPort.on('message', (m) => {
+  if (m === 'close') { server.closeAllConnections(); server.close(() => process.exit(0)); }
+});
+`;
+
+function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
+  const worker = new Worker(RECEIVER_SOURCE, { eval: true, workerData: { key: CALLBACK_KEY } });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (m: ArrivalMessage | { type: 'listening'; port: number }) => {
+      if (m.type === 'listening') {
+        resolve({
+          url: `http://127.0.0.1:${m.port}`,
+          close: () => new Promise<void>((done) => {
+            worker.once('exit', () => done());
+            worker.postMessage('close');
+          }),
+        });
+        return;
+      }
+      const map = m.eventType === 1 ? begins : m.eventType === 0 ? ends : undefined;
+      if (!map || map.has(m.stream)) unexpected++;
+      else map.set(m.stream, { at: m.at, sequence: m.sequence, errcode: m.errcode, signOk: m.signOk });
+      for (const w of [...waiters]) w();
+    });
+  });
+}
+
+function waitForCount(map: Map<string, Arrival>, n: number, timeoutMs: number): Promise<boolean> {
+  if (map.size >= n) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      waiters.delete(check);
+      resolve(ok);
+    };
+    const check = () => {
+      if (map.size >= n) done(true);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    waiters.add(check);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// livehook child. Its JSON log goes to a file, not a pipe: pino writes stdout synchronously, so
+// a pipe that the bench is slow to drain would stall livehook itself. The log gives the bound
+// ports and the `push accepted` moments (Date.now() in livehook, the same clock as the receiver).
+
+interface LivehookChild {
+  child: ChildProcess;
+  httpUrl: string;
+  rtmpPort: number;
+  logFile: string;
+}
+
+interface LogScan {
+  accepted: Map<string, number>;
+  refused: string[];
+  errors: string[];
+}
+
+function scanLog(logFile: string): LogScan {
+  const scan: LogScan = { accepted: new Map(), refused: [], errors: [] };
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (entry.msg === 'push accepted') scan.accepted.set(String(entry.stream), Number(entry.time));
+    else if (String(entry.msg).startsWith('push refused')) scan.refused.push(`${String(entry.stream)}: ${String(entry.reason ?? entry.msg)}`);
+    else if (Number(entry.level) >= 50) scan.errors.push(line.slice(0, 500));
+  }
+  return scan;
+}
+
+async function startLivehook(dataDir: string, logFile: string): Promise<LivehookChild> {
+  const out = fs.openSync(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx', 'src/cli/main.ts', 'serve',
+      '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0',
+      '--allow-private-callbacks', '--log-level', 'info',
+    ],
+    {
+      env: { ...process.env, LIVEHOOK_SECRET_ID: SECRET_ID, LIVEHOOK_SECRET_KEY: SECRET_KEY, LIVEHOOK_ADMIN_PASSWORD: 'bench-password' },
+      stdio: ['ignore', out, 'inherit'],
+    },
+  );
+  fs.closeSync(out);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`livehook exited early (code ${exited}); log in ${logFile}`);
+    const started = fs
+      .readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('"livehook started"'));
+    if (started) {
+      const entry = JSON.parse(started) as { address: string; rtmpPort: number };
+      return { child, httpUrl: entry.address, rtmpPort: entry.rtmpPort, logFile };
+    }
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error('livehook did not start within 60 s');
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ", field 3 (state) is index 0; utime is field 14 → index 11, stime 15 → 12.
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function safeCpuSeconds(pid: number): number {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** Whole-machine busy fraction between two /proc/stat readings. */
+function machineTicks(): { busy: number; total: number } {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  requireFfmpeg();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-bench-ingest-'));
+  const file = path.join(work, 'source.flv');
+  const ffmpegVersion = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+
+  console.log('# livehook embedded-ingest benchmark');
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`);
+  console.log(`node ${process.version}; ${ffmpegVersion}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `settings: ${PUBLISHERS} publishers, ${FILE_SECONDS} s 320x240 25 fps H.264 (ultrafast, GOP 2 s) + AAC 64k FLV looped with -re -c copy, ` +
+      `push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
+  );
+
+  // 1. Pre-encode.
+  let t = Date.now();
+  const encode = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner', '-v', 'error', '-y',
+      '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', String(FILE_SECONDS),
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '50',
+      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', file,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (encode.status !== 0) throw new Error(`ffmpeg could not pre-encode the source file: ${encode.stderr}`);
+  console.log(`pre-encoded ${(fs.statSync(file).size / 1024).toFixed(0)} KiB in ${Date.now() - t} ms`);
+
+  // 2. livehook + receiver + configuration.
+  const receiver = await startReceiver();
+  const receiverUrl = receiver.url;
+  const livehook = await startLivehook(path.join(work, 'data'), path.join(work, 'livehook.log'));
+  const pid = livehook.child.pid!;
+  const pushes: Push[] = [];
+  try {
+    const client: LiveClient = sdkClient(livehook.httpUrl, SECRET_ID, SECRET_KEY);
+    await client.request('AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
+    const { PushAuthKeyInfo: auth } = (await client.request('DescribeLivePushAuthKey', { DomainName: DOMAIN })) as {
+      PushAuthKeyInfo: { Enable: number; MasterAuthKey: string };
+    };
+    const { TemplateId } = (await client.request('CreateLiveCallbackTemplate', {
+      TemplateName: 'bench_ingest',
+      StreamBeginNotifyUrl: `${receiverUrl}/begin`,
+      StreamEndNotifyUrl: `${receiverUrl}/end`,
+      CallbackKey: CALLBACK_KEY,
+    })) as { TemplateId: number };
+    await client.request('CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
+    await sleep(500);
+    const idleRss = rssMb(pid);
+    console.log(`livehook pid ${pid}, idle RSS ${idleRss.toFixed(1)} MB; push auth ${auth.Enable ? 'on' : 'off'}`);
+
+    // 3. Publishers.
+    const txTime = Math.floor(Date.now() / 1000 + 3600).toString(16).toUpperCase();
+    const spawnedAt = new Map<string, number>();
+    const cpuBeforeLaunch = cpuSeconds(pid);
+    t = Date.now();
+    for (let i = 0; i < PUBLISHERS; i++) {
+      const stream = `bench_${i}`;
+      const query = `txSecret=${md5(auth.MasterAuthKey + stream + txTime)}&txTime=${txTime}`;
+      const p = startPush({
+        url: `rtmp://127.0.0.1:${livehook.rtmpPort}/live/${stream}?${query}`,
+        tcUrl: `rtmp://${DOMAIN}/live`,
+        file,
+        killAfterMs: 600_000,
+        tailChars: 1500,
+      });
+      pushes.push(p);
+      spawnedAt.set(stream, p.spawnedAt);
+      // Let the receiver's messages and timers in between spawns.
+      await (STAGGER_MS > 0 ? sleep(STAGGER_MS) : new Promise((resolve) => setImmediate(resolve)));
+    }
+    const launchMs = Date.now() - t;
+    // Every publisher either called back its start or died (a dead one is reported below).
+    const startDeadline = Date.now() + 60_000;
+    while (begins.size + pushes.filter((p) => !p.running && !begins.has(`bench_${pushes.indexOf(p)}`)).length < PUBLISHERS && Date.now() < startDeadline) {
+      await sleep(20);
+    }
+    const allStarted = begins.size === PUBLISHERS;
+    const rampMs = Date.now() - t;
+    const cpuRamp = cpuSeconds(pid) - cpuBeforeLaunch;
+    const dead = pushes.filter((p) => !p.running).length;
+    const log = scanLog(livehook.logFile);
+    console.log(
+      `\nlaunched ${PUBLISHERS} ffmpeg in ${launchMs} ms; ${begins.size}/${PUBLISHERS} push-start callbacks after ${rampMs} ms` +
+        `${allStarted ? '' : ' (TIMED OUT)'}; ${log.accepted.size} accepted, ${log.refused.length} refused, ${dead} publishers already exited`,
+    );
+    if (log.refused.length) console.log(`refusals: ${log.refused.slice(0, 5).join('; ')}`);
+    if (log.errors.length) console.log(`livehook errors: ${log.errors.slice(0, 3).join('\n')}`);
+    if (dead > 0) {
+      const firstDead = pushes.find((p) => !p.running);
+      if (firstDead) console.log(`a dead publisher's stderr:\n${(await firstDead.done).stderrTail.slice(-800)}`);
+    }
+
+    const fromAccept: number[] = [];
+    const fromSpawn: number[] = [];
+    const spawnToAccept: number[] = [];
+    for (const [stream, arrival] of begins) {
+      const accepted = log.accepted.get(stream);
+      const spawned = spawnedAt.get(stream);
+      if (accepted !== undefined) fromAccept.push(arrival.at - accepted);
+      if (spawned !== undefined) fromSpawn.push(arrival.at - spawned);
+      if (accepted !== undefined && spawned !== undefined) spawnToAccept.push(accepted - spawned);
+    }
+    const p99 = percentile(fromAccept, 99);
+    console.log('\n## push-start callback latency');
+    console.log(`publish accepted → receiver: ${stats(fromAccept)}   [target p99 ≤ 200 ms: ${p99 <= 200 ? 'MET' : 'MISSED'}]`);
+    console.log(`ffmpeg spawned   → receiver: ${stats(fromSpawn)}`);
+    console.log(`ffmpeg spawned   → accepted: ${stats(spawnToAccept)}`);
+    console.log(`livehook CPU during the ramp: ${cpuRamp.toFixed(2)} s over ${(rampMs / 1000).toFixed(1)} s`);
+
+    // 5. Steady state with every publisher live.
+    await sleep(1000);
+    const cpu0 = cpuSeconds(pid);
+    const ffmpegCpu = (): number => pushes.reduce((sum, p) => sum + (p.running ? safeCpuSeconds(p.pid) : 0), 0);
+    const ff0 = ffmpegCpu();
+    const m0 = machineTicks();
+    const h0 = Date.now();
+    let rssMax = 0;
+    const rssSamples: number[] = [];
+    while (Date.now() - h0 < HOLD_SECONDS * 1000) {
+      await sleep(500);
+      const rss = rssMb(pid);
+      rssSamples.push(rss);
+      rssMax = Math.max(rssMax, rss);
+    }
+    const holdS = (Date.now() - h0) / 1000;
+    const cpuPct = ((cpuSeconds(pid) - cpu0) / holdS) * 100;
+    const ffPct = ((ffmpegCpu() - ff0) / holdS) * 100;
+    const m1 = machineTicks();
+    const machinePct = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100;
+    const live = pushes.filter((p) => p.running).length;
+    const health = (await fetch(`${livehook.httpUrl}/healthz`).then((r) => r.json(), () => undefined)) as
+      | { ingest?: { livePushes?: number } }
+      | undefined;
+    console.log(`\n## with ${live} publishers live (${holdS.toFixed(1)} s window)`);
+    console.log(`livehook CPU: ${cpuPct.toFixed(1)} % of one core (all ${live} ffmpeg together: ${ffPct.toFixed(0)} %; machine busy ${machinePct.toFixed(0)} % of ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(2)})`);
+    console.log(
+      `livehook RSS: ${rssSamples.at(-1)?.toFixed(1)} MB now, max ${rssMax.toFixed(1)} MB (idle before pushes ${idleRss.toFixed(1)} MB)` +
+        `${health?.ingest?.livePushes !== undefined ? `; /healthz livePushes ${health.ingest.livePushes}` : ''}`,
+    );
+
+    // 6. Stop everyone.
+    const stopAt = Date.now();
+    const results = await Promise.all(pushes.map((p) => p.stop(10_000)));
+    const exitedAt = Date.now();
+    const allEnded = (await waitForCount(ends, begins.size, 15_000)) && ends.size === PUBLISHERS;
+    const endDone = Date.now();
+    const endLatency: number[] = [];
+    const exitTimes = new Map(results.map((r, i) => [`bench_${i}`, r.exitedAt]));
+    for (const [stream, arrival] of ends) {
+      const exit = exitTimes.get(stream);
+      if (exit !== undefined) endLatency.push(arrival.at - exit);
+    }
+    const errcodes = new Map<number, number>();
+    for (const a of ends.values()) errcodes.set(a.errcode, (errcodes.get(a.errcode) ?? 0) + 1);
+    let sequencesMatch = 0;
+    for (const [stream, b] of begins) if (ends.get(stream)?.sequence === b.sequence) sequencesMatch++;
+    const badSigns = [...begins.values(), ...ends.values()].filter((a) => !a.signOk).length;
+    console.log('\n## stop');
+    console.log(
+      `${results.filter((r) => r.code === 0).length}/${PUBLISHERS} ffmpeg exited 0, all within ${exitedAt - stopAt} ms; ` +
+        `${ends.size}/${begins.size} push-end callbacks (of ${PUBLISHERS} publishers)${allEnded ? '' : ' (TIMED OUT)'}, last ${endDone - stopAt} ms after the stop`,
+    );
+    console.log(`ffmpeg exit → push-end callback: ${stats(endLatency)}`);
+    console.log(
+      `errcodes: ${[...errcodes].map(([code, n]) => `${code}×${n}`).join(', ')}; sequences matching 1↔0: ${sequencesMatch}/${begins.size}; ` +
+        `bad signs: ${badSigns}; unexpected requests: ${unexpected}`,
+    );
+    const ok = allStarted && allEnded && p99 <= 200 && sequencesMatch === PUBLISHERS && badSigns === 0 && unexpected === 0;
+    console.log(`\nresult: ${ok ? 'OK' : 'PROBLEMS (see above)'}`);
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    await Promise.all(pushes.map((p) => p.kill()));
+    livehook.child.kill('SIGTERM');
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        livehook.child.kill('SIGKILL');
+        resolve(undefined);
+      }, 15_000);
+      livehook.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+    await receiver.close();
+    if (values.keep) console.log(`kept ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
