@@ -11,6 +11,15 @@ export const FFMPEG = process.env.LIVEHOOK_FFMPEG_PATH || 'ffmpeg';
 const STDERR_TAIL_BYTES = 4096;
 const KILL_AFTER_MS = 2000;
 
+/**
+ * Input options for reading a live stream from the ingest: fail instead of hanging when it stops
+ * answering, and probe for 1 s instead of 5 (a video-only push would otherwise hold every
+ * reader back for the full 5 s while ffmpeg waits for audio that never comes).
+ */
+export const liveInput = (url: string, ...inputOptions: string[]): string[] => [
+  '-rw_timeout', '10000000', '-analyzeduration', '1000000', ...inputOptions, '-i', url,
+];
+
 /** Whether ffmpeg can be run here; checked once at start. */
 export function ffmpegAvailable(): boolean {
   const result = spawnSync(FFMPEG, ['-hide_banner', '-version'], { stdio: 'ignore', timeout: 10_000 });
@@ -51,8 +60,16 @@ export class FfmpegProcess {
     return stream as Readable;
   }
 
-  /** Asks ffmpeg to finish (it closes its outputs cleanly), then kills it if it does not. */
-  async stop(): Promise<FfmpegExit> {
+  /**
+   * Asks ffmpeg to finish (it closes its outputs cleanly), then kills it if it does not.
+   * With `graceMs`, first lets it end by itself for that long (e.g. at the end of its input).
+   */
+  async stop(graceMs = 0): Promise<FfmpegExit> {
+    if (graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), KILL_AFTER_MS);

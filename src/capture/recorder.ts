@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { recordFileReady, type RecordFileInfo } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
-import { FfmpegProcess } from './ffmpeg.js';
+import { FfmpegProcess, liveInput } from './ffmpeg.js';
 
 export type RecordFormat = 'flv' | 'mp4' | 'hls';
 
@@ -28,6 +28,9 @@ export interface RecorderDeps {
   readonly events: EventSink;
   readonly log: Logger;
 }
+
+/** How long a recorder may take to finish its last file after the push ended. */
+const DRAIN_MS = 5000;
 
 const newRecordFileId = (): string => randomBytes(8).toString('hex');
 
@@ -70,7 +73,7 @@ export class StreamRecorder {
   }
 
   #input(): string[] {
-    return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-rw_timeout', '10000000', '-i', this.deps.rtmpUrl, '-map', '0', '-c', 'copy'];
+    return ['-hide_banner', '-loglevel', 'error', '-nostdin', ...liveInput(this.deps.rtmpUrl), '-map', '0', '-c', 'copy'];
   }
 
   #segments(format: 'flv' | 'mp4', intervalSeconds: number, base: string): FormatRun {
@@ -114,10 +117,14 @@ export class StreamRecorder {
 
   async #announce(file: string, format: RecordFormat, startMs: number, endMs: number): Promise<void> {
     let fileSize: number;
+    let durationSeconds = Math.max(0, (endMs - startMs) / 1000);
     try {
       fileSize = (await fs.stat(file)).size;
       if (format === 'hls') {
-        for (const segment of (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.endsWith('.ts'))) {
+        // The media's own length (sum of #EXTINF), not the wall time the recorder ran.
+        const playlist = await fs.readFile(file, 'utf8');
+        durationSeconds = [...playlist.matchAll(/^#EXTINF:([\d.]+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+        for (const segment of playlist.split('\n').filter((l) => l.endsWith('.ts'))) {
           fileSize += (await fs.stat(path.join(this.#dir, segment))).size;
         }
       }
@@ -131,7 +138,7 @@ export class StreamRecorder {
       format,
       startMs: Math.round(startMs),
       endMs: Math.round(endMs),
-      durationSeconds: Math.max(0, (endMs - startMs) / 1000),
+      durationSeconds,
       fileSize,
       videoUrl: `${this.deps.publicUrl}${this.#urlBase}/${path.basename(file)}`,
       width: this.session.width,
@@ -149,9 +156,13 @@ export class StreamRecorder {
     void guarded.finally(() => this.#pending.delete(guarded));
   }
 
-  /** Ends every format's ffmpeg (closing the last file) and waits for the callbacks. */
+  /**
+   * Called when the push has ended: the ingest closes each reader, and ffmpeg writes out what it
+   * still holds and closes the last file by itself; only one that does not within DRAIN_MS is
+   * told to stop. Then waits for the callbacks.
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.#runs.map((run) => run.ffmpeg.stop()));
+    await Promise.all(this.#runs.map((run) => run.ffmpeg.stop(DRAIN_MS)));
     await Promise.allSettled(this.#runs.map((run) => run.done));
     await Promise.allSettled([...this.#pending]);
   }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { snapshotTaken, pornDetected } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
-import { FfmpegProcess } from './ffmpeg.js';
+import { FfmpegProcess, liveInput } from './ffmpeg.js';
 import { snapshotPath } from './file-names.js';
 import { FixedFrames, JpegFrames } from './jpeg-frames.js';
 import { jpegSize } from './jpeg-size.js';
@@ -38,6 +38,12 @@ export type ModerationVerdict = Omit<Parameters<typeof pornDetected>[1], 'img' |
 
 export const CLASSIFIER_SIZE = 224;
 
+/** A saved screenshot: its path under /files and when it was taken. */
+interface Shot {
+  readonly picUrl: string;
+  readonly at: number;
+}
+
 export interface SnapshotterDeps {
   readonly rtmpUrl: string;
   /** Directory that /files is served from. */
@@ -58,6 +64,7 @@ export class StreamSnapshotter {
   readonly #ffmpeg: FfmpegProcess;
   readonly #pending = new Set<Promise<void>>();
   #frames = 0;
+  #lastAt = 0;
 
   constructor(
     private readonly session: PushSession,
@@ -71,33 +78,51 @@ export class StreamSnapshotter {
       : `[0:v]fps=1/${spec.intervalSeconds},${scaleFilter(spec.width, spec.height)}[jpeg]`;
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
-      '-rw_timeout', '10000000',
-      '-skip_frame', 'nokey',
-      '-i', deps.rtmpUrl,
+      ...liveInput(deps.rtmpUrl, '-skip_frame', 'nokey'),
       '-filter_complex', graph,
       '-map', '[jpeg]', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1',
       ...(moderate ? ['-map', '[rgb]', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3'] : []),
     ];
     this.#ffmpeg = new FfmpegProcess(args, { log: deps.log, extraPipes: moderate ? 1 : 0 });
     const jpegs = this.#ffmpeg.output(1).pipe(new JpegFrames());
-    const rgbQueue: Buffer[] = [];
-    const jpegQueue: Array<{ picUrl: string; at: number }> = [];
-    const pair = () => {
-      while (rgbQueue.length > 0 && jpegQueue.length > 0) this.#track(this.#moderate(rgbQueue.shift()!, jpegQueue.shift()!));
+    // ffmpeg writes the n-th JPEG and the n-th RGB frame from the same picture, on two pipes that
+    // may run ahead of each other: each side waits here for its partner with the same n.
+    const shots = new Map<number, Promise<Shot | undefined>>();
+    const rgbs = new Map<number, Buffer>();
+    let jpegIndex = 0;
+    let rgbIndex = 0;
+    const pair = (n: number) => {
+      const shot = shots.get(n);
+      const rgb = rgbs.get(n);
+      if (!shot || !rgb) return;
+      shots.delete(n);
+      rgbs.delete(n);
+      this.#track(shot.then((saved) => (saved ? this.#moderate(rgb, saved) : undefined)));
     };
     jpegs.on('data', (jpeg: Buffer) => {
-      const saved = this.#save(jpeg).then((shot) => {
-        if (moderate && shot) {
-          jpegQueue.push(shot);
-          pair();
-        }
-      });
-      this.#track(saved);
+      const n = jpegIndex++;
+      const at = Date.now();
+      // The ingest hands a new reader its cached frames in a burst, which the fps filter turns
+      // into several pictures at once: keep one per interval of wall time, as promised.
+      if (at - this.#lastAt < (spec.intervalSeconds * 1000) / 2) {
+        rgbs.delete(n);
+        return;
+      }
+      this.#lastAt = at;
+      const saved = this.#save(jpeg, at);
+      this.#track(saved.then(() => undefined));
+      if (moderate) {
+        shots.set(n, saved);
+        pair(n);
+      }
     });
     if (moderate) {
       this.#ffmpeg.output(3).pipe(new FixedFrames(CLASSIFIER_SIZE * CLASSIFIER_SIZE * 3)).on('data', (rgb: Buffer) => {
-        rgbQueue.push(rgb);
-        pair();
+        const n = rgbIndex++;
+        // A picture whose JPEG came first and was skipped has no screenshot to classify for.
+        if (n < jpegIndex && !shots.has(n)) return;
+        rgbs.set(n, rgb);
+        pair(n);
       });
     }
     void this.#ffmpeg.exited.then((exit) => {
@@ -119,8 +144,7 @@ export class StreamSnapshotter {
     void guarded.finally(() => this.#pending.delete(guarded));
   }
 
-  async #save(jpeg: Buffer): Promise<{ picUrl: string; at: number } | undefined> {
-    const at = Date.now();
+  async #save(jpeg: Buffer, at: number): Promise<Shot | undefined> {
     const size = jpegSize(jpeg) ?? { width: this.spec.width, height: this.spec.height };
     const c = this.session.context;
     const relative = snapshotPath(this.spec.cosPrefix, this.spec.cosFileName, { at, streamId: c.stream, width: size.width, height: size.height, ext: '.jpg' });
@@ -140,7 +164,7 @@ export class StreamSnapshotter {
     return { picUrl, at };
   }
 
-  async #moderate(rgb: Buffer, shot: { picUrl: string; at: number }): Promise<void> {
+  async #moderate(rgb: Buffer, shot: Shot): Promise<void> {
     const verdict = await this.deps.moderation!.review(this.session.key, rgb);
     if (!verdict) return;
     const img = this.deps.publicUrl + shot.picUrl;

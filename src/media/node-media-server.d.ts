@@ -21,7 +21,7 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
     readonly id: string;
     readonly socket: Socket;
     readonly rtmp: Rtmp;
-    broadcast: { publishGraceMs: number };
+    broadcast: { publishGraceMs: number; subscribers: Map<string, unknown> };
     ip: string;
     isPublisher: boolean;
     streamHost: string;
@@ -45,6 +45,7 @@ declare module 'node-media-server/src/server/broadcast_server.js' {
   class BroadcastServer {
     constructor(streamPath: string);
     publishGraceMs: number;
+    subscribers: Map<string, unknown>;
   }
   export = BroadcastServer;
 }

@@ -11,6 +11,9 @@
  *   once (grace 0) and announces the end from the socket's close, well within 2 s.
  * - Playing is allowed from loopback only: it exists for livehook's own screenshot and recording
  *   readers, not as a CDN.
+ * - When a push ends, its players are disconnected (the library would keep them waiting for a
+ *   republish), so the recording and screenshot readers see the end of the stream and finish
+ *   their files at once.
  * Stream and app names outside [A-Za-z0-9_-] are refused (the library cannot carry them).
  */
 import net from 'node:net';
@@ -139,6 +142,8 @@ class LivehookRtmpSession extends RtmpSession {
       push.height = this.videoHeight;
     }
     void this.ingest.sessions.ended(push, reason);
+    // Every session on this server is a LivehookRtmpSession, players included.
+    for (const player of this.broadcast.subscribers.values()) (player as LivehookRtmpSession).socket.end();
   }
 }
 
