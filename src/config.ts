@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_THRESHOLDS, validateThresholds, type ModerationThresholds } from './moderation/thresholds.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z
@@ -15,6 +16,24 @@ const cidrList = z
   .string()
   .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected CIDRs like 10.0.0.0/8')));
+
+const thresholdsJson = z.union([z.string(), z.object({})]).transform((raw, ctx) => {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON like {"block":{"Porn":0.8},"review":{"Porn":0.5}}' });
+      return z.NEVER;
+    }
+  }
+  const problems = validateThresholds(value);
+  if (problems.length > 0) {
+    ctx.addIssue({ code: 'custom', message: problems.join('; ') });
+    return z.NEVER;
+  }
+  return value as ModerationThresholds;
+});
 
 /** One entry per option: flag name (kebab-case), its schema, default and help text. */
 export const OPTIONS = {
@@ -32,6 +51,9 @@ export const OPTIONS = {
   eventRetentionDays: { flag: 'event-retention-days', schema: z.coerce.number().positive(), default: 7, help: 'How long finished events and their attempts stay in the log' },
   fileRetentionDays: { flag: 'file-retention-days', schema: z.coerce.number().positive(), default: 7, help: 'How long screenshots and recordings are kept in the data dir' },
   retryDelayScale: { flag: 'retry-delay-scale', schema: z.coerce.number().positive().max(1), default: 1, help: 'Multiplies every retry delay; below 1 only for tests and demos' },
+  moderationThresholds: { flag: 'moderation-thresholds', schema: thresholdsJson, default: JSON.stringify(DEFAULT_THRESHOLDS), help: 'Porn detection: per-class probabilities (0–1) at which a screenshot is Block or Review, as JSON' },
+  moderationSendAll: { flag: 'moderation-send-all', schema: bool, default: false, help: 'Porn detection: send event 317 for every screenshot, Pass included' },
+  moderationWorkers: { flag: 'moderation-workers', schema: z.coerce.number().int().min(1).max(8), default: 1, help: 'Porn detection: classifier worker threads (~75 ms per screenshot each)' },
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },

@@ -2,11 +2,16 @@
  * Composition root: builds the parts and wires them together, nothing else.
  * store → config cache → API; events → outbox → dispatcher → callback HTTP client; ops routes.
  */
+import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { bootstrap, type BootstrapResult } from './accounts/bootstrap.js';
 import { registerApiRoute } from './api/route.js';
 import { ConfigCache } from './bindings/config-cache.js';
+import { CaptureManager } from './capture/capture-manager.js';
+import { ffmpegAvailable } from './capture/ffmpeg.js';
+import { FileRetention } from './capture/file-retention.js';
+import { registerFilesRoute } from './capture/files-route.js';
 import type { Config } from './config.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
@@ -17,12 +22,14 @@ import { EndReason } from './media/end-reasons.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { EmbeddedRtmpServer } from './media/rtmp-server.js';
+import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
 import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { openStore, type Store } from './store/database.js';
+import { deleteModerationResultsBefore, insertModerationResult } from './store/moderation-results.js';
 
 /** Leases outlive the HTTP timeout by this much, so a slow but live attempt never loses its claim. */
 const LEASE_MARGIN_MS = 30_000;
@@ -43,6 +50,8 @@ export interface Livehook {
   readonly log: Logger;
   /** Base URL the HTTP server listens on, e.g. http://127.0.0.1:8080. */
   readonly httpUrl: string;
+  /** Base URL of file links in callbacks (--public-url, else httpUrl). */
+  readonly publicUrl: string;
   readonly bootstrap: BootstrapResult;
   /** Stop taking work, finish what is in flight (bounded), release everything. */
   close(): Promise<void>;
@@ -53,6 +62,9 @@ export async function startLivehook(
   options: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<Livehook> {
   const log = options.log ?? createLogger(config.logLevel);
+  // With --http-port 0 the default public URL names port 0 until the server has a real port;
+  // everything that builds links reads it through the getter below, at the time it needs it.
+  let publicUrl = config.publicUrl;
   const store = await openStore(config.databaseUrl);
   const boot = await bootstrap(store.db, options.env ?? process.env, config.hookToken);
   const cache = new ConfigCache(store.db);
@@ -90,6 +102,52 @@ export async function startLivehook(
   const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
   cache.onChange(() => pushes.revalidate());
   const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
+  const filesDir = path.join(config.dataDir, 'files');
+  const ffmpeg = ffmpegAvailable();
+  if (!ffmpeg) log.warn('ffmpeg not found on PATH: screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
+  const moderator = new Moderator({
+    modelCacheDir: path.join(config.dataDir, 'models'),
+    thresholds: config.moderationThresholds,
+    sendAll: config.moderationSendAll,
+    workers: config.moderationWorkers,
+    log: log.child({ part: 'moderation' }),
+  });
+  const captureLog = log.child({ part: 'capture' });
+  const capture = ffmpeg
+    ? new CaptureManager({
+        pushes,
+        rtmpPort: () => rtmpPort,
+        filesDir,
+        get publicUrl() {
+          return publicUrl;
+        },
+        events,
+        log: captureLog,
+        snapshotSpecFor: ({ context: c }) => cache.snapshotTemplateFor(c.domain, c.appName, c.stream),
+        recordSpecFor: ({ context: c }) => cache.recordTemplateFor(c.domain, c.appName, c.stream),
+        moderation: moderator,
+        // Kept for the console's Moderation page; a lost row costs a picture there, never an event.
+        onFlagged: ({ session: { context: c }, picUrl, verdict, at }) => {
+          if (verdict.suggestion === 'Pass') return;
+          insertModerationResult(store.db, {
+            app_id: c.appId,
+            domain_name: c.domain,
+            app_name: c.appName,
+            stream_name: c.stream,
+            pic_url: picUrl,
+            suggestion: verdict.suggestion,
+            label: verdict.label,
+            sub_label: verdict.subLabel,
+            score: verdict.scores[0] ?? 0,
+            label_results: JSON.stringify(verdict.labelResults),
+            screenshot_at: at,
+          }).catch((rawError: unknown) => captureLog.error({ err: rawError }, 'could not keep a moderation result'));
+        },
+      })
+    : undefined;
+  const fileRetention = new FileRetention(filesDir, config.fileRetentionDays * DAY_MS, captureLog, (before) =>
+    deleteModerationResultsBefore(store.db, before),
+  );
   const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }));
 
   const http: FastifyInstance = Fastify({
@@ -104,9 +162,12 @@ export async function startLivehook(
     metrics,
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
     pushes,
-    publicUrl: config.publicUrl,
+    get publicUrl() {
+      return publicUrl;
+    },
   });
   await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
+  await registerFilesRoute(http, filesDir);
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
   health.register('store', () => ({ ready: true, backend: store.backend, ...cache.size }));
@@ -118,13 +179,24 @@ export async function startLivehook(
   });
 
   health.register('ingest', () => ({ ready: true, rtmpPort, livePushes: pushes.size }));
+  // Missing ffmpeg is reported, not fatal: callbacks for pushes still work without it.
+  health.register('capture', () => {
+    const available = ffmpeg ? 'available' : 'unavailable: ffmpeg not found';
+    const moderation = moderator.stats();
+    if (moderation) {
+      for (const outcome of ['classified', 'dropped', 'failed', 'pending'] as const) metrics.moderationFrames.set({ outcome }, moderation[outcome]);
+    }
+    return { ready: true, screenshots: available, recording: available, streams: capture?.active ?? 0, moderation };
+  });
 
   dispatcher.start();
   retention.start();
+  fileRetention.start();
   const rtmpPort = await rtmp.listen(config.host, config.rtmpPort);
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+  if (config.httpPort === 0 && config.publicUrl === httpUrl.replace(/:\d+$/, ':0')) publicUrl = httpUrl;
   log.info({ address, rtmpPort, migrations: store.migrations, dataDir: config.dataDir }, 'livehook started');
 
   let closing: Promise<void> | undefined;
@@ -141,12 +213,16 @@ export async function startLivehook(
     metrics,
     log,
     httpUrl,
+    publicUrl,
     bootstrap: boot,
     close: () =>
       (closing ??= (async () => {
         await http.close();
         await rtmp.close();
         pushes.endAll(EndReason.shutdown);
+        await capture?.close();
+        await moderator.close();
+        fileRetention.stop();
         await retention.stop();
         await events.drain();
         await dispatcher.stop(config.shutdownTimeoutMs / 2);

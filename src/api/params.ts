@@ -5,6 +5,7 @@
  * schema names in its `params.code`).
  */
 import { z } from 'zod';
+import { parseBeijingTime } from './beijing-time.js';
 import { ApiError, isApiErrorCode, type ApiErrorCode } from './errors.js';
 
 const TENCENT_TYPE: Record<string, string> = {
@@ -134,3 +135,14 @@ function isHttpUrl(s: string): boolean {
 
 /** Page parameters shared by Describe…List actions. */
 export const pageSize = (min: number, max: number, fallback: number) => integer(min, max).default(fallback);
+
+/** A time given as Beijing time `YYYY-MM-DD HH:MM:SS` (Tencent's format), parsed to Unix ms. */
+export const beijingTimeParam = () =>
+  z.string().transform((s, ctx) => {
+    const ms = parseBeijingTime(s);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected Beijing time YYYY-MM-DD HH:MM:SS' });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -4,6 +4,7 @@ import * as callbackEvents from './actions/callback-events.js';
 import * as callbackRules from './actions/callback-rules.js';
 import * as callbackTemplates from './actions/callback-templates.js';
 import * as domains from './actions/domains.js';
+import * as moderationResults from './actions/moderation-results.js';
 import * as pushAuth from './actions/push-auth.js';
 import * as recordRules from './actions/record-rules.js';
 import * as recordTemplates from './actions/record-templates.js';
@@ -27,6 +28,7 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(snapshotRules),
   ...pick(recordTemplates),
   ...pick(recordRules),
+  ...pick(moderationResults),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

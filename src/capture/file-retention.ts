@@ -37,6 +37,8 @@ export class FileRetention {
     private readonly filesDir: string,
     private readonly retentionMs: number,
     private readonly log: Logger,
+    /** Also forgets what points at the deleted files (e.g. moderation results). */
+    private readonly forgetBefore: (before: number) => Promise<unknown> = async () => undefined,
   ) {}
 
   start(): void {
@@ -46,7 +48,9 @@ export class FileRetention {
 
   async sweep(now = Date.now()): Promise<number> {
     try {
-      const removed = await deleteFilesOlderThan(this.filesDir, now - this.retentionMs);
+      const before = now - this.retentionMs;
+      const removed = await deleteFilesOlderThan(this.filesDir, before);
+      await this.forgetBefore(before);
       if (removed > 0) this.log.info({ removed }, 'file retention: removed old screenshots and recordings');
       return removed;
     } catch (rawError) {

@@ -9,6 +9,7 @@ export interface Metrics {
   readonly deliveryAttempts: Counter<'outcome' | 'kind'>;
   readonly deliveryLatency: Histogram<'outcome'>;
   readonly deliveryBacklog: Gauge<'measure'>;
+  readonly moderationFrames: Gauge<'outcome'>;
 }
 
 export function createMetrics(): Metrics {
@@ -52,6 +53,12 @@ export function createMetrics(): Metrics {
       name: 'livehook_delivery_backlog',
       help: 'Deliveries waiting (measure=queued) and the age of the oldest in seconds (measure=oldest_age_seconds)',
       labelNames: ['measure'],
+      registers: [registry],
+    }),
+    moderationFrames: new Gauge({
+      name: 'livehook_moderation_frames',
+      help: 'Porn detection: frames classified, dropped (classifier behind) and failed since start; pending now',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

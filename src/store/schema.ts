@@ -210,6 +210,25 @@ export interface MigrationsTable {
   applied_at: number;
 }
 
+/** A screenshot the classifier did not pass (Block or Review), kept for the console. */
+export interface ModerationResultsTable {
+  id: Generated<number>;
+  app_id: number;
+  domain_name: string;
+  app_name: string;
+  stream_name: string;
+  /** Path under /files of the screenshot. */
+  pic_url: string;
+  suggestion: string;
+  label: string;
+  sub_label: string;
+  /** Score (0–100) of the label that decided the suggestion. */
+  score: number;
+  /** The labelResults array as sent in event 317 (JSON). */
+  label_results: string;
+  screenshot_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -226,5 +245,6 @@ export interface Database {
   snapshot_rules: MediaRulesTable;
   record_templates: RecordTemplatesTable;
   record_rules: MediaRulesTable;
+  moderation_results: ModerationResultsTable;
   livehook_migrations: MigrationsTable;
 }

@@ -1,7 +1,8 @@
 /**
  * The real `livehook` CLI as a child process: accounts and keys against a data dir (checked through
  * the SDK against a livehook on the same store), one-line failures with the right exit codes, and
- * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0.
+ * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0; and `serve`
+ * on a machine without ffmpeg.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insertAccount } from '../../src/store/accounts.js';
 import { insertApiKey } from '../../src/store/api-keys.js';
-import { errorCode, sdkClient, startTestLivehook, tempDir, type TestLivehook } from '../helpers/livehook.js';
+import { TEST_SECRET_ID, TEST_SECRET_KEY, errorCode, sdkClient, startTestLivehook, tempDir, type TestLivehook } from '../helpers/livehook.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -35,8 +36,8 @@ function newDir(): string {
   return dir;
 }
 
-function startCli(args: string[]): ChildProcess & { out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -65,7 +66,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+// Generous: a cold `tsx` start of the CLI can take many seconds on a loaded 2-core machine.
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -246,5 +248,27 @@ describe('livehook CLI', { concurrency: true }, () => {
     assert.ok(!stdout2.includes(secretKey!));
     assert.ok(!stdout2.includes(password!));
     assert.ok(stdout2.split('\n').filter(Boolean).every((l) => l.startsWith('{')), 'only JSON log lines');
+  });
+
+  test('serve without ffmpeg: starts, warns once, /healthz says screenshots and recording are unavailable, templates are still stored', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = startCli(['serve', '--data-dir', newDir(), '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0'], {
+      LIVEHOOK_FFMPEG_PATH: '/nonexistent/ffmpeg',
+      LIVEHOOK_SECRET_ID: TEST_SECRET_ID,
+      LIVEHOOK_SECRET_KEY: TEST_SECRET_KEY,
+    });
+    await waitFor('/healthz 200', () => healthy(url));
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { capture: { screenshots: string; recording: string } };
+    assert.match(health.capture.screenshots, /^unavailable/);
+    assert.match(health.capture.recording, /^unavailable/);
+    const client = sdkClient(url, TEST_SECRET_ID, TEST_SECRET_KEY);
+    const { TemplateId } = await client.CreateLiveSnapshotTemplate({ TemplateName: 'noffmpeg', CosAppId: 1250000000, CosBucket: 'b', CosRegion: 'ap-guangzhou', PornFlag: 1 });
+    assert.ok(TemplateId! > 0);
+    child.kill('SIGTERM');
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
+    const warnings = child.out().split('\n').filter((l) => l.includes('ffmpeg not found'));
+    assert.equal(warnings.length, 1, child.out());
+    assert.equal((JSON.parse(warnings[0]!) as { level: number }).level, 40, 'logged as a warning');
   });
 });

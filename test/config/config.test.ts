@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { DEFAULT_THRESHOLDS } from '../../src/moderation/thresholds.js';
 import { ConfigError, OPTIONS, envName, loadConfig, type OptionName } from '../../src/config.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -43,7 +44,15 @@ const BAD_VALUES: Array<[OptionName, unknown]> = [
   ['logLevel', 'loud'],
   ['hookToken', 'short'],
   ['databaseUrl', 'mysql://x'],
+  ['moderationThresholds', '{not json'],
+  ['moderationThresholds', '{"block":{"Porn":2},"review":{}}'],
+  ['moderationWorkers', '0'],
 ];
+
+test('--moderation-thresholds: JSON in, validated thresholds out; the default is the built-in table', () => {
+  assert.deepEqual(loadConfig({ moderationThresholds: '{"block":{},"review":{"Sexy":0.1}}' }, {}).moderationThresholds, { block: {}, review: { Sexy: 0.1 } });
+  assert.deepEqual(loadConfig({}, {}).moderationThresholds, DEFAULT_THRESHOLDS);
+});
 
 for (const [name, value] of BAD_VALUES) {
   test(`a bad --${OPTIONS[name].flag} is one line naming the flag and its env var`, () => {

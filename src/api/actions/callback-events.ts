@@ -21,9 +21,9 @@ import {
   type EventRow,
 } from '../../store/callback-events.js';
 import { defineAction, type ActionContext } from '../action.js';
-import { beijingTime, parseBeijingTime } from '../beijing-time.js';
+import { beijingTime } from '../beijing-time.js';
 import { apiError } from '../errors.js';
-import { appName, domainName, integer } from '../params.js';
+import { appName, beijingTimeParam, domainName, integer } from '../params.js';
 import { requireCallbackTemplate } from './callback-templates.js';
 
 /** At most this many events are resent by one time-range call; call again for more. */
@@ -31,15 +31,6 @@ export const MAX_RESEND_PER_CALL = 10_000;
 
 const EVENT_TYPES = Object.values(EventType);
 const eventType = () => integer(0, 317).refine((t) => (EVENT_TYPES as number[]).includes(t), `one of ${EVENT_TYPES.join(', ')}`);
-const beijingTimeParam = () =>
-  z.string().transform((s, ctx) => {
-    const ms = parseBeijingTime(s);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'expected Beijing time YYYY-MM-DD HH:MM:SS' });
-      return z.NEVER;
-    }
-    return ms;
-  });
 const webhookId = () => z.string().regex(/^msg_[0-9a-f]{32}$/, 'an EventId as returned by DescribeCallbackEvents');
 
 function toAttemptInfo(a: AttemptRow) {

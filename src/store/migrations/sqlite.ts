@@ -219,4 +219,25 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX record_rules_by_app ON record_rules(app_id);
     `,
   },
+  {
+    id: 5,
+    name: 'moderation results',
+    sql: `
+      CREATE TABLE moderation_results (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        domain_name TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        stream_name TEXT NOT NULL,
+        pic_url TEXT NOT NULL,
+        suggestion TEXT NOT NULL,
+        label TEXT NOT NULL,
+        sub_label TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        label_results TEXT NOT NULL,
+        screenshot_at INTEGER NOT NULL
+      );
+      CREATE INDEX moderation_results_by_app ON moderation_results(app_id, screenshot_at);
+    `,
+  },
 ];

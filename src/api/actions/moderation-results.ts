@@ -1,0 +1,46 @@
+/**
+ * livehook's own DescribeModerationResults: the screenshots that porn detection did not pass
+ * (Block or Review), newest first, with the image link and the fields event 317 carried.
+ */
+import { z } from 'zod';
+import { pageModerationResults, type ModerationResultRow } from '../../store/moderation-results.js';
+import { defineAction } from '../action.js';
+import { beijingTime } from '../beijing-time.js';
+import { appName, beijingTimeParam, domainName, integer } from '../params.js';
+
+const toResultInfo = (r: ModerationResultRow, publicUrl: string) => ({
+  Id: Number(r.id),
+  DomainName: r.domain_name,
+  AppName: r.app_name,
+  StreamName: r.stream_name,
+  PicUrl: r.pic_url,
+  PicFullUrl: publicUrl + r.pic_url,
+  Suggestion: r.suggestion,
+  Label: r.label,
+  SubLabel: r.sub_label,
+  Score: Number(r.score),
+  LabelResults: JSON.parse(r.label_results) as unknown,
+  ScreenshotTime: beijingTime(r.screenshot_at),
+});
+
+export const DescribeModerationResults = defineAction(
+  z.strictObject({
+    StartTime: beijingTimeParam().optional(),
+    EndTime: beijingTimeParam().optional(),
+    DomainName: domainName().optional(),
+    StreamName: appName().optional(),
+    PageNum: integer(1, 100000).default(1),
+    PageSize: integer(1, 100).default(20),
+  }),
+  async (ctx, p) => {
+    const filter = { appId: ctx.appId, from: p.StartTime, to: p.EndTime, domain: p.DomainName, stream: p.StreamName };
+    const page = await pageModerationResults(ctx.db, filter, { offset: (p.PageNum - 1) * p.PageSize, limit: p.PageSize });
+    return {
+      TotalNum: page.total,
+      TotalPage: Math.ceil(page.total / p.PageSize),
+      PageNum: p.PageNum,
+      PageSize: p.PageSize,
+      ResultList: page.rows.map((r) => toResultInfo(r, ctx.publicUrl)),
+    };
+  },
+);

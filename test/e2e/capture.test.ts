@@ -1,0 +1,222 @@
+/**
+ * Screenshots, porn detection and recording from real pushes (issue 5): real ffmpeg pushing
+ * testsrc to the embedded ingest, livehook's own ffmpeg capture processes, the real NSFW model,
+ * and a real receiver. Files are fetched over HTTP and measured with ffprobe.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import { startPush, requireFfmpeg } from '../helpers/ffmpeg.js';
+import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
+import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
+
+const DOMAIN = 'push.capture.example.com';
+const KEY = 'captureKey01';
+const COS = { CosAppId: 1250000000, CosBucket: 'shots', CosRegion: 'ap-guangzhou' };
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+type Payload = Record<string, unknown>;
+const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
+  (await client.request(action, params)) as T;
+const forStream = (stream: string) => (r: ReceivedRequest): boolean => {
+  const p = r.json as Payload | undefined;
+  return p?.stream_id === stream || p?.streamId === stream;
+};
+
+/**
+ * ffprobe's view of a URL: first video stream size and the container duration. Asynchronous:
+ * livehook serves the URL from this very process, so a blocking call would deadlock.
+ */
+async function probe(target: string): Promise<{ width: number; height: number; duration: number }> {
+  const { stdout: out } = await promisify(execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height:format=duration', '-of', 'json', target], { encoding: 'utf8' });
+  const json = JSON.parse(out) as { streams: Array<{ width: number; height: number }>; format: { duration?: string } };
+  return { width: json.streams[0]!.width, height: json.streams[0]!.height, duration: Number(json.format.duration ?? NaN) };
+}
+
+/** ffmpeg processes whose parent is this test process (livehook runs in it). */
+function ffmpegChildren(): number[] {
+  const ps = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return ps.stdout
+    .split('\n')
+    .filter((line) => line.trim().endsWith('ffmpeg'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function setUp(lh: TestLivehook, receiver: Receiver): Promise<LiveClient> {
+  const client = lh.client();
+  await call(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
+  await call(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
+  const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+    TemplateName: 'capture',
+    StreamBeginNotifyUrl: receiver.url('/begin'),
+    StreamEndNotifyUrl: receiver.url('/end'),
+    SnapshotNotifyUrl: receiver.url('/snapshot'),
+    PornCensorshipNotifyUrl: receiver.url('/porn'),
+    RecordNotifyUrl: receiver.url('/record'),
+    CallbackKey: KEY,
+  });
+  await call(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
+  return client;
+}
+
+async function snapshotRule(client: LiveClient, stream: string, template: Record<string, unknown>): Promise<void> {
+  const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveSnapshotTemplate', { TemplateName: `snap_${stream}`, ...COS, ...template });
+  await call(client, 'CreateLiveSnapshotRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
+}
+
+const pushTo = (lh: TestLivehook, stream: string, seconds: number) =>
+  startPush({ url: `rtmp://127.0.0.1:${lh.rtmpPort}/live/${stream}`, tcUrl: `rtmp://${DOMAIN}/live`, seconds });
+
+describe('screenshots, porn detection and recording (default moderation thresholds)', () => {
+  let lh: TestLivehook;
+  let receiver: Receiver;
+  let client: LiveClient;
+
+  before(async () => {
+    requireFfmpeg();
+    receiver = await Receiver.start();
+    lh = await startTestLivehook({ flags: { allowPrivateCallbacks: true, } });
+    client = await setUp(lh, receiver);
+  });
+  after(async () => {
+    await lh?.stop();
+    await receiver?.close();
+  });
+
+  test('event 200 about every SnapshotInterval; pic_full_url downloads a JPEG of the requested size; ffmpeg stops with the stream', async () => {
+    const stream = 'snap_size';
+    await snapshotRule(client, stream, { SnapshotInterval: 2, Width: 160, Height: 0 });
+    const pushing = pushTo(lh, stream, 9);
+    const shots = await receiver.waitFor(3, { path: '/snapshot', filter: forStream(stream), timeoutMs: 20_000 });
+    const payloads = shots.map((r) => r.json as Payload);
+    for (const [i, p] of payloads.entries()) {
+      assert.equal(p.event_type, 200);
+      assert.equal(p.sign, md5(KEY + String(p.t)));
+      assert.equal(p.width, 160);
+      assert.equal(p.height, 120, 'Height 0 keeps the aspect ratio of the 320x240 source');
+      assert.equal(p.pic_full_url, lh.publicUrl + String(p.pic_url));
+      const res = await fetch(String(p.pic_full_url));
+      assert.equal(res.status, 200);
+      assert.match(String(res.headers.get('content-type')), /^image\/jpeg/);
+      const jpeg = Buffer.from(await res.arrayBuffer());
+      assert.equal(jpeg.length, p.file_size);
+      if (i > 0) {
+        const gap = Number(p.create_time) - Number(payloads[i - 1]!.create_time);
+        assert.ok(gap >= 1 && gap <= 4, `screenshots ~2 s apart, got ${gap} s`);
+      }
+    }
+    const picture = await probe(String(payloads[0]!.pic_full_url));
+    assert.deepEqual([picture.width, picture.height], [160, 120], 'ffprobe agrees on the JPEG size');
+
+    await pushing.done;
+    await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
+    await waitUntil(() => ffmpegChildren().length === 0, 8_000, `no ffmpeg left (still: ${ffmpegChildren().join(', ')})`);
+  });
+
+  test('PornFlag=1 with default thresholds: the model classifies each frame, testsrc passes and no event 317 is sent', async () => {
+    const stream = 'snap_clean';
+    await snapshotRule(client, stream, { SnapshotInterval: 2, PornFlag: 1 });
+    const pushing = pushTo(lh, stream, 8);
+    await receiver.waitFor(2, { path: '/snapshot', filter: forStream(stream), timeoutMs: 20_000 });
+    // Wait until the classifier (started by the first frame, model load included) has judged frames.
+    await waitUntil(async () => {
+      const health = (await (await fetch(`${lh.httpUrl}/healthz`)).json()) as { capture: { moderation: { classified: number } | null } };
+      return (health.capture.moderation?.classified ?? 0) >= 2;
+    }, 60_000, 'two classified frames');
+    await pushing.done;
+    await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
+    assert.equal(receiver.received((r) => r.path === '/porn').length, 0, 'a plain test pattern is not flagged');
+    const { TotalNum } = await call<{ TotalNum: number }>(client, 'DescribeModerationResults', { StreamName: stream });
+    assert.equal(TotalNum, 0);
+  });
+
+  test('record rule (flv, mp4, hls): event 100 per file; each downloads and ffprobe agrees with duration', async () => {
+    const stream = 'rec_all';
+    const param = { Enable: 1, RecordInterval: 10, StorageTime: 0 };
+    const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveRecordTemplate', {
+      TemplateName: 'rec_all',
+      FlvParam: param,
+      Mp4Param: param,
+      HlsParam: param,
+    });
+    await call(client, 'CreateLiveRecordRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
+    const pushing = pushTo(lh, stream, 6);
+    await pushing.done;
+    const records = await receiver.waitFor(3, { path: '/record', filter: forStream(stream), timeoutMs: 20_000 });
+    const byFormat = new Map(records.map((r) => [(r.json as Payload).file_format, r.json as Payload]));
+    assert.deepEqual([...byFormat.keys()].sort(), ['flv', 'hls', 'mp4']);
+    for (const [format, p] of byFormat) {
+      assert.equal(p.event_type, 100);
+      assert.equal(p.sign, md5(KEY + String(p.t)));
+      const url = String(p.video_url);
+      const res = await fetch(url);
+      assert.equal(res.status, 200, `${format} file downloads`);
+      const body = Buffer.from(await res.arrayBuffer());
+      if (format !== 'hls') assert.equal(body.length, p.file_size, `${format}: file_size`);
+      const media = await probe(url);
+      const duration = Number(p.duration);
+      assert.ok(duration >= 4, `${format}: duration ${duration} s for a 6 s push`);
+      assert.ok(Math.abs(media.duration - duration) <= Math.max(0.1 * duration, 0.6), `${format}: ffprobe ${media.duration} s vs duration ${duration} s`);
+      assert.deepEqual([media.width, media.height], [320, 240]);
+    }
+    await waitUntil(() => ffmpegChildren().length === 0, 8_000, 'no ffmpeg left after the recording');
+  });
+});
+
+describe('porn detection with thresholds that flag the test pattern', () => {
+  let lh: TestLivehook;
+  let receiver: Receiver;
+  let client: LiveClient;
+
+  before(async () => {
+    requireFfmpeg();
+    receiver = await Receiver.start();
+    lh = await startTestLivehook({
+      flags: { allowPrivateCallbacks: true, moderationThresholds: '{"block":{},"review":{"Porn":0,"Hentai":0,"Sexy":0}}' },
+    });
+    client = await setUp(lh, receiver);
+  });
+  after(async () => {
+    await lh?.stop();
+    await receiver?.close();
+  });
+
+  test('event 317 arrives with consistent fields and the flagged screenshot is kept for the console', async () => {
+    const stream = 'snap_flagged';
+    await snapshotRule(client, stream, { SnapshotInterval: 2, PornFlag: 1 });
+    const pushing = pushTo(lh, stream, 30);
+    const [flagged] = await receiver.waitFor(1, { path: '/porn', filter: forStream(stream), timeoutMs: 60_000 });
+    await pushing.stop();
+    const p = flagged!.json as Payload;
+    assert.equal(p.event_type, 317);
+    assert.equal(p.sign, md5(KEY + String(p.t)));
+    assert.equal(p.streamId, stream);
+    assert.equal(p.suggestion, 'Review');
+    assert.ok(['Porn', 'Sexy'].includes(String(p.label)), `label ${String(p.label)}`);
+    assert.ok(Array.isArray(p.type) && Array.isArray(p.score) && p.type.length === p.score.length);
+    for (const score of p.score as unknown[]) assert.ok(Number.isInteger(score) && (score as number) >= 0 && (score as number) <= 100);
+    const labelResults = p.labelResults as Array<{ Scene: string; Details: Array<{ Name: string }> }>;
+    assert.deepEqual(labelResults[0]!.Details.map((d) => d.Name), ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
+    // The image the event names is one of the screenshots, and it downloads.
+    const shots = receiver.received((r) => r.path === '/snapshot' && forStream(stream)(r)).map((r) => (r.json as Payload).pic_full_url);
+    assert.ok(shots.includes(p.img), `img ${String(p.img)} is one of the screenshots`);
+    assert.equal((await fetch(String(p.img))).status, 200);
+
+    const results = await call<{ TotalNum: number; ResultList: Array<Record<string, unknown>> }>(client, 'DescribeModerationResults', { DomainName: DOMAIN });
+    assert.ok(results.TotalNum >= 1);
+    const kept = results.ResultList.find((r) => r.PicFullUrl === p.img);
+    assert.ok(kept, 'the flagged screenshot is listed by DescribeModerationResults');
+    assert.equal(kept.Suggestion, 'Review');
+    assert.equal(kept.Label, p.label);
+    assert.equal(kept.StreamName, stream);
+  });
+});
