@@ -8,6 +8,7 @@ import { bootstrap, type BootstrapResult } from './accounts/bootstrap.js';
 import { registerApiRoute } from './api/route.js';
 import { ConfigCache } from './bindings/config-cache.js';
 import type { Config } from './config.js';
+import { registerConsole } from './console/routes.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
 import { SqliteOutbox } from './delivery/outbox-sqlite.js';
@@ -97,7 +98,7 @@ export async function startLivehook(
     // Request lines are written by the API route itself (one line per action, with its result code).
     logController: new LogController({ disableRequestLogging: true }),
   });
-  await registerApiRoute(http, {
+  const api = {
     db: store.db,
     config: cache,
     log,
@@ -105,7 +106,9 @@ export async function startLivehook(
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
     pushes,
     publicUrl: config.publicUrl,
-  });
+  };
+  await registerApiRoute(http, api);
+  await registerConsole(http, api);
   await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
