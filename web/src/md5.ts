@@ -1,7 +1,7 @@
 /**
  * MD5 of a UTF-8 string, as lowercase hex (RFC 1321). The browser's SubtleCrypto has no MD5, and
  * Tencent's push auth needs txSecret = md5(key + StreamName + txTime); a dependency for forty
- * lines was not worth it. Checked against node:crypto in test/console/md5.test.ts.
+ * lines was not worth it. Checked against node:crypto in test/console/sessions.test.ts.
  */
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
 const K = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0);
