@@ -70,8 +70,9 @@ function EventRow({ event, onResend, busy }: { event: EventInfo; onResend: () =>
               <p className="muted">No attempt yet.</p>
             ) : (
               <Table className="attempts" columns={['#', 'Time', 'Result', 'HTTP status', 'Latency', 'Response']}>
-                  {event.AttemptList.map((a) => (
-                    <tr key={a.Attempt} className="attempt">
+                  {event.AttemptList.map((a, i) => (
+                    // Attempt numbers start again at 1 after a resend: the position is the key.
+                    <tr key={i} className="attempt">
                       <td>{a.Attempt}</td>
                       <td>{a.Time}</td>
                       <td className={attemptSucceeded(a) ? 'good' : 'bad'}>{attemptSucceeded(a) ? 'Succeeded' : `Failed${a.ErrorKind ? ` (${a.ErrorKind})` : ''}`}</td>
