@@ -6,9 +6,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
-import { launchChromium, newPage, signIn, snapshot } from './browser.js';
+import type { Page } from 'playwright-core';
+import { signIn, snapshot } from './browser.js';
+import { startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 const DOMAIN = 'push.console-bind.example.com';
 const TEMPLATE = 'console_bind_template';
@@ -18,22 +18,17 @@ interface Rules {
 }
 
 describe('console: bind and unbind a callback template', () => {
-  let livehook: TestLivehook;
-  let browser: Browser;
+  let h: ConsoleHarness;
   let page: Page;
 
   before(async () => {
-    browser = await launchChromium();
-    livehook = await startTestLivehook();
-    page = await newPage(browser);
+    h = await startConsoleHarness();
+    page = h.page;
   });
 
-  after(async () => {
-    await browser?.close();
-    await livehook?.stop();
-  });
+  after(() => h?.close());
 
-  const rules = async () => ((await livehook.client().request('DescribeLiveCallbackRules', {})) as Rules).Rules;
+  const rules = async () => ((await h.client.request('DescribeLiveCallbackRules', {})) as Rules).Rules;
 
   /** Domain Management → the domain → Template Configuration → Callback Configuration. */
   async function openCallbackConfiguration() {
@@ -47,7 +42,7 @@ describe('console: bind and unbind a callback template', () => {
   }
 
   test('sign in, add a push domain, create a template, bind it, unbind it', async () => {
-    await signIn(page, livehook.httpUrl);
+    await signIn(page, h.livehook.httpUrl);
     await page.getByRole('heading', { name: 'Domain Management' }).waitFor();
     await page.getByText('No domains yet').waitFor();
 

@@ -6,47 +6,39 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
-import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
-import { Receiver } from '../helpers/receiver.js';
-import { launchChromium, newPage, signIn, snapshot } from './browser.js';
+import type { TestLivehook } from '../helpers/livehook.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { signIn, snapshot } from './browser.js';
+import { bindNewTemplate, startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 const DOMAIN = 'push.console-events.example.com';
 const STREAM = 'console_events_1';
 
 describe('console: callback events from a real push, resend after a failure', () => {
+  let h: ConsoleHarness;
+  let page: Page;
   let livehook: TestLivehook;
   let receiver: Receiver;
-  let browser: Browser;
-  let page: Page;
-  let client: LiveClient;
 
   before(async () => {
     requireFfmpeg();
-    browser = await launchChromium();
-    receiver = await Receiver.start();
-    receiver.respondByPath({ '/begin': 200, '/end': { status: 500, body: 'receiver is down' } });
     // Retries on a compressed schedule, so that the failing event gives up within a second.
-    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true, retryDelayScale: 0.001 } });
-    client = livehook.client();
-    await client.request('AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
-    await client.request('ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
-    const { TemplateId } = (await client.request('CreateLiveCallbackTemplate', {
+    h = await startConsoleHarness({ allowPrivateCallbacks: true, retryDelayScale: 0.001 });
+    ({ page, livehook, receiver } = h);
+    receiver.respondByPath({ '/begin': 200, '/end': { status: 500, body: 'receiver is down' } });
+    await bindNewTemplate(h.client, DOMAIN, {
       TemplateName: 'console_events',
       StreamBeginNotifyUrl: receiver.url('/begin'),
       StreamEndNotifyUrl: receiver.url('/end'),
       CallbackKey: 'consoleEvents01',
-    })) as { TemplateId: number };
-    await client.request('CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
-    page = await newPage(browser);
+    });
+    // No txSecret in these pushes.
+    await h.client.request('ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
   });
 
-  after(async () => {
-    await browser?.close();
-    await livehook?.stop();
-    await receiver?.close();
-  });
+  after(() => h?.close());
 
   const eventRow = (name: string) => page.getByRole('row').filter({ hasText: name }).filter({ hasText: STREAM });
 

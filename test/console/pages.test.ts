@@ -7,42 +7,27 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
-import { Receiver } from '../helpers/receiver.js';
-import { launchChromium, newPage, signIn, snapshot } from './browser.js';
+import type { Page } from 'playwright-core';
+import { signIn, snapshot } from './browser.js';
+import { bindNewTemplate, startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 const DOMAIN = 'push.console-pages.example.com';
 const TEMPLATE = 'console_pages';
 
 describe('console: templates, push configuration, streams, moderation', () => {
-  let livehook: TestLivehook;
-  let receiver: Receiver;
-  let browser: Browser;
+  let h: ConsoleHarness;
   let page: Page;
-  let client: LiveClient;
 
   before(async () => {
-    browser = await launchChromium();
-    receiver = await Receiver.start({ respond: { status: 200, body: '{"code":0,"hello":"console"}' } });
-    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true } });
-    client = livehook.client();
-    await client.request('AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
-    const { TemplateId } = (await client.request('CreateLiveCallbackTemplate', {
-      TemplateName: TEMPLATE,
-      StreamBeginNotifyUrl: receiver.url('/begin'),
-    })) as { TemplateId: number };
-    await client.request('CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
-    page = await newPage(browser);
-    await signIn(page, livehook.httpUrl);
+    h = await startConsoleHarness({ allowPrivateCallbacks: true });
+    page = h.page;
+    h.receiver.respond({ status: 200, body: '{"code":0,"hello":"console"}' });
+    await bindNewTemplate(h.client, DOMAIN, { TemplateName: TEMPLATE, StreamBeginNotifyUrl: h.receiver.url('/begin') });
+    await signIn(page, h.livehook.httpUrl);
     await page.getByRole('heading', { name: 'Domain Management' }).waitFor();
   });
 
-  after(async () => {
-    await browser?.close();
-    await livehook?.stop();
-    await receiver?.close();
-  });
+  after(() => h?.close());
 
   test('Send test shows status, latency and response; a bound template cannot be deleted', async () => {
     await page.getByRole('link', { name: 'Callback Templates' }).click();
@@ -50,7 +35,7 @@ describe('console: templates, push configuration, streams, moderation', () => {
     await card.getByRole('button', { name: 'Send test' }).click();
     await card.getByRole('status').getByText(/Delivered: HTTP 200 in \d+ ms/).waitFor();
     await card.getByText('{"code":0,"hello":"console"}').waitFor();
-    assert.equal(receiver.onPath('/begin').length, 1);
+    assert.equal(h.receiver.onPath('/begin').length, 1);
     await snapshot(page, 'templates');
 
     await card.getByRole('button', { name: 'Delete' }).click();
@@ -60,7 +45,7 @@ describe('console: templates, push configuration, streams, moderation', () => {
   });
 
   test('the push URL generator signs with md5(key + StreamName + txTime)', async () => {
-    const { PushAuthKeyInfo } = (await client.request('DescribeLivePushAuthKey', { DomainName: DOMAIN })) as {
+    const { PushAuthKeyInfo } = (await h.client.request('DescribeLivePushAuthKey', { DomainName: DOMAIN })) as {
       PushAuthKeyInfo: { MasterAuthKey: string };
     };
     await page.getByRole('link', { name: 'Domain Management' }).first().click();

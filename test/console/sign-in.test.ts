@@ -7,22 +7,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
-import { ADMIN_PASSWORD, launchChromium, newPage, signIn, snapshot } from './browser.js';
+import type { TestLivehook } from '../helpers/livehook.js';
+import { ADMIN_PASSWORD, newPage, signIn, snapshot } from './browser.js';
+import { startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 describe('console: sign-in, CSRF, sign-out', () => {
+  let h: ConsoleHarness;
   let livehook: TestLivehook;
   let browser: Browser;
 
   before(async () => {
-    browser = await launchChromium();
-    livehook = await startTestLivehook();
+    h = await startConsoleHarness();
+    ({ livehook, browser } = h);
   });
 
-  after(async () => {
-    await browser?.close();
-    await livehook?.stop();
-  });
+  after(() => h?.close());
 
   /** A POST from the page's own origin, with the browser's cookies. */
   const postFromPage = (page: Page, path: string, body: unknown, headers: Record<string, string> = {}) =>
