@@ -70,19 +70,19 @@ function EventRow({ event, onResend, busy }: { event: EventInfo; onResend: () =>
               <p className="muted">No attempt yet.</p>
             ) : (
               <Table className="attempts" columns={['#', 'Time', 'Result', 'HTTP status', 'Latency', 'Response']}>
-                  {event.AttemptList.map((a, i) => (
-                    // Attempt numbers start again at 1 after a resend: the position is the key.
-                    <tr key={i} className="attempt">
-                      <td>{a.Attempt}</td>
-                      <td>{a.Time}</td>
-                      <td className={attemptSucceeded(a) ? 'good' : 'bad'}>{attemptSucceeded(a) ? 'Succeeded' : `Failed${a.ErrorKind ? ` (${a.ErrorKind})` : ''}`}</td>
-                      <td>{a.StatusCode || '—'}</td>
-                      <td>{a.LatencyMs} ms</td>
-                      <td>
-                        <code>{a.ResponseExcerpt}</code>
-                      </td>
-                    </tr>
-                  ))}
+                {event.AttemptList.map((a, i) => (
+                  // Attempt numbers start again at 1 after a resend: the position is the key.
+                  <tr key={i} className="attempt">
+                    <td>{a.Attempt}</td>
+                    <td>{a.Time}</td>
+                    <td className={attemptSucceeded(a) ? 'good' : 'bad'}>{attemptSucceeded(a) ? 'Succeeded' : `Failed${a.ErrorKind ? ` (${a.ErrorKind})` : ''}`}</td>
+                    <td>{a.StatusCode || '—'}</td>
+                    <td>{a.LatencyMs} ms</td>
+                    <td>
+                      <code>{a.ResponseExcerpt}</code>
+                    </td>
+                  </tr>
+                ))}
               </Table>
             )}
           </td>
@@ -161,9 +161,9 @@ export function CallbackEvents() {
           <>
             <DeliveryChart events={d.EventList} />
             <Table columns={['Created', 'Event', 'Domain', 'Stream', 'Status', 'Attempts', 'Operation']}>
-                  {d.EventList.map((event) => (
-                    <EventRow key={event.EventId} event={event} busy={busy} onResend={() => void resend({ EventId: event.EventId })} />
-                  ))}
+              {d.EventList.map((event) => (
+                <EventRow key={event.EventId} event={event} busy={busy} onResend={() => void resend({ EventId: event.EventId })} />
+              ))}
             </Table>
             <Pager page={page} pageSize={PAGE_SIZE} total={d.TotalNum} onPage={setPage} />
           </>

@@ -99,33 +99,33 @@ export function DomainManagement() {
         {(d) => (
           <>
             <Table columns={['Domain', 'Type', 'Status', 'Callback template', 'Created', 'Operation']}>
-                  {d.DomainList.map((domain) => (
-                    <tr key={domain.Name}>
-                      <td>
-                        <a href={href('domains', domain.Name)}>{domain.Name}</a>
-                      </td>
-                      <td>{domain.Type === 0 ? 'Push domain' : 'Playback domain'}</td>
-                      <td>
-                        <span className={domain.Status === 1 ? 'badge ok' : 'badge off'}>{domain.Status === 1 ? 'Enabled' : 'Disabled'}</span>
-                      </td>
-                      <td>{domain.Type === 0 ? boundTemplate(domain.Name) : 'n/a'}</td>
-                      <td>{domain.CreateTime}</td>
-                      <td className="ops">
-                        <a href={href('domains', domain.Name)}>Manage</a>
-                        <button
-                          type="button"
-                          className="link"
-                          disabled={busy}
-                          onClick={() => void act(domain.Status === 1 ? 'ForbidLiveDomain' : 'EnableLiveDomain', { DomainName: domain.Name })}
-                        >
-                          {domain.Status === 1 ? 'Disable' : 'Enable'}
-                        </button>
-                        <button type="button" className="link danger" onClick={() => setDeleting(domain)}>
-                          Delete
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
+              {d.DomainList.map((domain) => (
+                <tr key={domain.Name}>
+                  <td>
+                    <a href={href('domains', domain.Name)}>{domain.Name}</a>
+                  </td>
+                  <td>{domain.Type === 0 ? 'Push domain' : 'Playback domain'}</td>
+                  <td>
+                    <span className={domain.Status === 1 ? 'badge ok' : 'badge off'}>{domain.Status === 1 ? 'Enabled' : 'Disabled'}</span>
+                  </td>
+                  <td>{domain.Type === 0 ? boundTemplate(domain.Name) : 'n/a'}</td>
+                  <td>{domain.CreateTime}</td>
+                  <td className="ops">
+                    <a href={href('domains', domain.Name)}>Manage</a>
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={busy}
+                      onClick={() => void act(domain.Status === 1 ? 'ForbidLiveDomain' : 'EnableLiveDomain', { DomainName: domain.Name })}
+                    >
+                      {domain.Status === 1 ? 'Disable' : 'Enable'}
+                    </button>
+                    <button type="button" className="link danger" onClick={() => setDeleting(domain)}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
             </Table>
             <Pager page={page} pageSize={PAGE_SIZE} total={d.AllCount} onPage={setPage} />
           </>

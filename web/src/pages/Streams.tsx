@@ -41,22 +41,22 @@ export function Streams() {
         {(d) => (
           <>
             <Table columns={['Stream', 'Domain', 'AppName', 'Pushing since', 'Operation']}>
-                  {d.OnlineInfo.map((s) => (
-                    <tr key={`${s.DomainName}/${s.AppName}/${s.StreamName}`}>
-                      <td>{s.StreamName}</td>
-                      <td>{s.DomainName}</td>
-                      <td>{s.AppName}</td>
-                      <td>{s.PublishTimeList[0] ? new Date(s.PublishTimeList[0].PublishTime).toLocaleString() : '—'}</td>
-                      <td className="ops">
-                        <button type="button" className="link" disabled={busy} onClick={() => void act('DropLiveStream', streamKey(s))}>
-                          Drop
-                        </button>
-                        <button type="button" className="link danger" disabled={busy} onClick={() => void act('ForbidLiveStream', streamKey(s))}>
-                          Forbid
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
+              {d.OnlineInfo.map((s) => (
+                <tr key={`${s.DomainName}/${s.AppName}/${s.StreamName}`}>
+                  <td>{s.StreamName}</td>
+                  <td>{s.DomainName}</td>
+                  <td>{s.AppName}</td>
+                  <td>{s.PublishTimeList[0] ? new Date(s.PublishTimeList[0].PublishTime).toLocaleString() : '—'}</td>
+                  <td className="ops">
+                    <button type="button" className="link" disabled={busy} onClick={() => void act('DropLiveStream', streamKey(s))}>
+                      Drop
+                    </button>
+                    <button type="button" className="link danger" disabled={busy} onClick={() => void act('ForbidLiveStream', streamKey(s))}>
+                      Forbid
+                    </button>
+                  </td>
+                </tr>
+              ))}
             </Table>
             <Pager page={page} pageSize={PAGE_SIZE} total={d.TotalNum} onPage={setPage} />
           </>
@@ -66,20 +66,20 @@ export function Streams() {
       <Loaded state={forbidden} isEmpty={(d) => d.ForbidStreamList.length === 0} empty="No stream is forbidden.">
         {(d) => (
           <Table columns={['Stream', 'Domain', 'AppName', 'Forbidden until', 'Reason', 'Operation']}>
-                {d.ForbidStreamList.map((s) => (
-                  <tr key={`${s.DomainName}/${s.AppName}/${s.StreamName}`}>
-                    <td>{s.StreamName}</td>
-                    <td>{s.DomainName}</td>
-                    <td>{s.AppName}</td>
-                    <td>{s.ExpireTime}</td>
-                    <td>{s.Reason || '—'}</td>
-                    <td>
-                      <button type="button" className="link" disabled={busy} onClick={() => void act('ResumeLiveStream', streamKey(s))}>
-                        Resume
-                      </button>
-                    </td>
-                  </tr>
-                ))}
+            {d.ForbidStreamList.map((s) => (
+              <tr key={`${s.DomainName}/${s.AppName}/${s.StreamName}`}>
+                <td>{s.StreamName}</td>
+                <td>{s.DomainName}</td>
+                <td>{s.AppName}</td>
+                <td>{s.ExpireTime}</td>
+                <td>{s.Reason || '—'}</td>
+                <td>
+                  <button type="button" className="link" disabled={busy} onClick={() => void act('ResumeLiveStream', streamKey(s))}>
+                    Resume
+                  </button>
+                </td>
+              </tr>
+            ))}
           </Table>
         )}
       </Loaded>
