@@ -121,7 +121,7 @@ describe('console: templates, push configuration, streams, moderation', () => {
   });
 
   test('Streams and Moderation show their empty or error states', async () => {
-    await page.getByRole('link', { name: 'Streams' }).click();
+    await page.getByRole('link', { name: 'Streams', exact: true }).click();
     await page.getByText('No stream is being pushed right now.').waitFor();
     await page.getByText('No stream is forbidden.').waitFor();
 

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { callAction } from './api';
 
-export interface Loaded<T> {
+export interface ActionState<T> {
   readonly data: T | undefined;
   readonly error: unknown;
   readonly loading: boolean;
@@ -13,7 +13,7 @@ export interface Loaded<T> {
  * Calls `action` with `params` now and whenever `params` changes (compared as JSON); with
  * `pollMs`, again at that interval. A stale answer (params changed meanwhile) is dropped.
  */
-export function useAction<T>(action: string, params: Record<string, unknown> = {}, options: { pollMs?: number } = {}): Loaded<T> {
+export function useAction<T>(action: string, params: Record<string, unknown> = {}, options: { pollMs?: number } = {}): ActionState<T> {
   const key = JSON.stringify(params);
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const latest = useRef(0);

@@ -1,6 +1,7 @@
 /** The loading, error and empty states every list and form shares. */
 import type { ReactNode } from 'react';
 import { errorText } from '../api';
+import type { ActionState } from '../use-action';
 
 export const Loading = ({ what = 'Loading…' }: { what?: string }) => (
   <p className="state loading" role="status">
@@ -29,7 +30,7 @@ export const Empty = ({ children }: { children: ReactNode }) => <p className="st
  * first answer, the empty message when `isEmpty`, else the content.
  */
 export function Loaded<T>(props: {
-  state: { data: T | undefined; error: unknown; loading: boolean; reload: () => Promise<void> };
+  state: ActionState<T>;
   isEmpty?: (data: T) => boolean;
   empty?: ReactNode;
   children: (data: T) => ReactNode;
