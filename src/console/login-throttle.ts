@@ -11,6 +11,9 @@ export interface ThrottleOptions {
   readonly now?: () => number;
 }
 
+/** Above this many tracked keys, expired ones are dropped: guessing many usernames cannot grow memory without bound. */
+const SWEEP_ABOVE = 10_000;
+
 interface Failures {
   count: number;
   firstAt: number;
@@ -42,6 +45,7 @@ export class LoginThrottle {
 
   failed(key: string): void {
     const now = this.#now();
+    if (this.#failures.size > SWEEP_ABOVE) this.#sweep(now);
     const entry = this.#failures.get(key);
     if (!entry || now - entry.firstAt >= this.#windowMs) this.#failures.set(key, { count: 1, firstAt: now });
     else entry.count += 1;
@@ -49,5 +53,11 @@ export class LoginThrottle {
 
   succeeded(key: string): void {
     this.#failures.delete(key);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, entry] of this.#failures) {
+      if (now - entry.firstAt >= this.#windowMs) this.#failures.delete(key);
+    }
   }
 }
