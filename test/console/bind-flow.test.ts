@@ -54,15 +54,18 @@ describe('console: bind and unbind a callback template', () => {
     await form.getByRole('button', { name: 'Add Domain' }).click();
     await page.getByRole('row', { name: new RegExp(DOMAIN) }).getByText('Push domain').waitFor();
 
-    // Create a callback template; the API's validation message is shown for a bad URL first.
+    // Create a callback template; the API's validation messages are shown for a bad URL, then a bad key.
     await page.getByRole('link', { name: 'Callback Templates' }).click();
     await page.getByRole('button', { name: 'Create Template' }).click();
     await page.getByLabel('Template name').fill(TEMPLATE);
-    await page.getByLabel('Stream push callback').fill('https://hooks.example.com/begin');
+    await page.getByLabel('Stream push callback').fill('ftp://hooks.example.com/begin');
     await page.getByLabel('Stream interruption callback').fill('https://hooks.example.com/end');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').getByText(/StreamBeginNotifyUrl.*must be an http/).waitFor();
+    await page.getByLabel('Stream push callback').fill('https://hooks.example.com/begin');
     await page.getByLabel('Callback key').fill('not a key!');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('alert').getByText('CallbackKey').waitFor();
+    await page.getByRole('alert').getByText(/CallbackKey.*up to 32 letters and digits/).waitFor();
     await page.getByLabel('Callback key').fill('consoleKey01');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('article', { name: `Template ${TEMPLATE}` }).waitFor();

@@ -93,7 +93,7 @@ export function RuleSection({ kind, domain }: { kind: RuleKind; domain: string }
           ) : (
             <dl className="facts">
               <dt>Bound template</dt>
-              <dd data-testid={`${kind.listRules}-bound`}>{current === undefined ? 'Not bound' : `${nameOf(current)} (ID ${current})`}</dd>
+              <dd>{current === undefined ? 'Not bound' : `${nameOf(current)} (ID ${current})`}</dd>
             </dl>
           )
         }

@@ -44,7 +44,8 @@ export function TemplateForm({ template, onDone }: { template?: CallbackTemplate
   };
 
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="template-form-title">
+    // noValidate: the API's messages (which say which parameter and why) are the ones shown.
+    <form className="card" noValidate onSubmit={(e) => void submit(e)} aria-labelledby="template-form-title">
       <h2 id="template-form-title">{template ? `Edit template ${template.TemplateName}` : 'Create Callback Template'}</h2>
       <div className="form-grid">
         <label>
