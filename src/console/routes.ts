@@ -33,8 +33,11 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
   return reply.code(status).header('cache-control', 'no-store').send({ Error: { Code: code, Message: message } });
 }
 
-const sameToken = (given: string, expected: string): boolean =>
-  given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export async function registerConsole(app: FastifyInstance, deps: ApiDeps, options: ConsoleOptions = {}): Promise<void> {
   const sessions = options.sessions ?? new SessionStore();
