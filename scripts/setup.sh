@@ -11,8 +11,9 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # Debian packages: build tools for the native SQLite driver; ffmpeg for screenshots, recording
-# and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests.
-packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp)
+# and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests; chromium for
+# the console tests (driven by playwright-core, which never downloads a browser of its own).
+packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -30,3 +31,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+# The console (web/) is served from its build, so `npm start` needs it built.
+npm run build:console

@@ -13,6 +13,7 @@ import { ffmpegAvailable } from './capture/ffmpeg.js';
 import { FileRetention } from './capture/file-retention.js';
 import { registerFilesRoute } from './capture/files-route.js';
 import type { Config } from './config.js';
+import { registerConsole } from './console/routes.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
 import { SqliteOutbox } from './delivery/outbox-sqlite.js';
@@ -155,7 +156,7 @@ export async function startLivehook(
     // Request lines are written by the API route itself (one line per action, with its result code).
     logController: new LogController({ disableRequestLogging: true }),
   });
-  await registerApiRoute(http, {
+  const api = {
     db: store.db,
     config: cache,
     log,
@@ -165,7 +166,9 @@ export async function startLivehook(
     get publicUrl() {
       return publicUrl;
     },
-  });
+  };
+  await registerApiRoute(http, api);
+  await registerConsole(http, api);
   await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
   await registerFilesRoute(http, filesDir);
   registerOpsRoutes(http, health, metrics);

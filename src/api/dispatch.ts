@@ -1,0 +1,89 @@
+/**
+ * Running one action and answering with Tencent's envelope content, whoever the caller is: the
+ * TC3-signed API route and the console's session route both come through here, so both get the
+ * same parameter checks, error codes, metrics and request log line.
+ */
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { ConfigCache } from '../bindings/config-cache.js';
+import type { PushSessions } from '../media/push-sessions.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { Db } from '../store/database.js';
+import type { DeliveryAccess } from './action.js';
+import { ApiError, apiError } from './errors.js';
+import { parseParams } from './params.js';
+import { findAction } from './router.js';
+
+export interface ApiDeps {
+  readonly db: Db;
+  readonly config: ConfigCache;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly delivery: DeliveryAccess;
+  readonly publicUrl: string;
+  readonly pushes: PushSessions;
+}
+
+/** What a caller proved before the handler runs: whose account, and the raw parameters. */
+export interface PreparedCall {
+  readonly appId: number;
+  readonly params: unknown;
+}
+
+export function sendEnvelope(reply: FastifyReply, response: Record<string, unknown>): FastifyReply {
+  return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ Response: response }));
+}
+
+export const errorResponse = (error: ApiError, requestId: string) => ({
+  Error: { Code: error.code, Message: error.message },
+  RequestId: requestId,
+});
+
+/**
+ * The `Response` object for one call. `prepare` runs the caller's own checks (version, signature,
+ * session) once the action is known to exist; anything it throws is answered like a handler error.
+ */
+export async function answerAction(
+  deps: ApiDeps,
+  call: { action: string; requestId: string; prepare: () => Promise<PreparedCall> },
+): Promise<Record<string, unknown>> {
+  const { action, requestId } = call;
+  const started = performance.now();
+  let appId: number | undefined;
+  let response: Record<string, unknown>;
+  let code = 'Success';
+  try {
+    if (!action) throw apiError('MissingParameter', 'The request is missing a required parameter `Action`.');
+    const definition = findAction(action);
+    if (!definition) throw apiError('InvalidAction', `The action \`${action}\` does not exist.`);
+    const prepared = await call.prepare();
+    appId = prepared.appId;
+    const params = parseParams(definition.schema, prepared.params);
+    const result = await definition.handler(
+      {
+        appId,
+        requestId,
+        db: deps.db,
+        config: deps.config,
+        log: deps.log.child({ requestId, action, appId }),
+        delivery: deps.delivery,
+        publicUrl: deps.publicUrl,
+        pushes: deps.pushes,
+      },
+      params,
+    );
+    response = { ...result, RequestId: requestId };
+  } catch (rawError) {
+    const error =
+      rawError instanceof ApiError ? rawError : apiError('InternalError', `An internal error occurred; RequestId ${requestId}.`);
+    if (!(rawError instanceof ApiError)) deps.log.error({ err: rawError, requestId, action, appId }, 'api action failed');
+    code = error.code;
+    response = errorResponse(error, requestId);
+  }
+  const latencyMs = performance.now() - started;
+  const label = findAction(action) ? action : 'unknown';
+  deps.metrics.apiRequests.inc({ action: label, code });
+  deps.metrics.apiLatency.observe({ action: label }, latencyMs / 1000);
+  deps.log.info({ requestId, action, appId, code, latencyMs: Math.round(latencyMs * 100) / 100 }, 'api request');
+  return response;
+}

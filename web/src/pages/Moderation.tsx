@@ -1,0 +1,68 @@
+/**
+ * Moderation: flagged screenshots with label, score and suggestion, from DescribeModerationResults
+ * (StartTime/EndTime in Beijing time, DomainName, StreamName, paging). When the server does not
+ * have that action, the API's own error (InvalidAction) is what the page shows.
+ */
+import { useState, type FormEvent } from 'react';
+import { Pager } from '../components/pager';
+import { RangeFields } from '../components/range-fields';
+import { Loaded } from '../components/states';
+import type { ModerationResult } from '../types';
+import { useAction } from '../use-action';
+
+const PAGE_SIZE = 20;
+
+export function Moderation() {
+  const [draft, setDraft] = useState({ StartTime: '', EndTime: '', DomainName: '', StreamName: '' });
+  const [filters, setFilters] = useState(draft);
+  const [page, setPage] = useState(1);
+  const params = Object.fromEntries(Object.entries(filters).filter(([, v]) => v.trim() !== ''));
+  const results = useAction<{ TotalNum: number; ResultList: ModerationResult[] }>('DescribeModerationResults', {
+    ...params,
+    PageNum: page,
+    PageSize: PAGE_SIZE,
+  });
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters(draft);
+    setPage(1);
+  };
+
+  return (
+    <section>
+      <h1>Moderation</h1>
+      <form className="filters" onSubmit={apply} aria-label="Filter moderation results">
+        <RangeFields values={draft} onChange={setDraft} />
+        <div className="actions">
+          <button type="submit" className="primary">
+            Search
+          </button>
+        </div>
+      </form>
+      <Loaded state={results} isEmpty={(d) => d.ResultList.length === 0} empty="No flagged screenshots.">
+        {(d) => (
+          <>
+            <div className="gallery">
+              {d.ResultList.map((r) => (
+                <figure key={r.Id} className="card shot">
+                  <a href={r.PicFullUrl || r.PicUrl} target="_blank" rel="noreferrer">
+                    <img src={r.PicUrl} alt={`Screenshot of ${r.StreamName} at ${r.ScreenshotTime}`} loading="lazy" />
+                  </a>
+                  <figcaption>
+                    <strong className={r.Suggestion === 'Block' ? 'bad' : ''}>{r.Suggestion}</strong> · {r.Label}
+                    {r.SubLabel && ` / ${r.SubLabel}`} · score {r.Score}
+                    <br />
+                    <span className="muted">
+                      {r.DomainName}/{r.AppName}/{r.StreamName} · {r.ScreenshotTime}
+                    </span>
+                  </figcaption>
+                </figure>
+              ))}
+            </div>
+            <Pager page={page} pageSize={PAGE_SIZE} total={d.TotalNum} onPage={setPage} />
+          </>
+        )}
+      </Loaded>
+    </section>
+  );
+}
