@@ -136,13 +136,17 @@ function isHttpUrl(s: string): boolean {
 /** Page parameters shared by Describe…List actions. */
 export const pageSize = (min: number, max: number, fallback: number) => integer(min, max).default(fallback);
 
-/** A time given as Beijing time `YYYY-MM-DD HH:MM:SS` (Tencent's format), parsed to Unix ms. */
-export const beijingTimeParam = () =>
+/**
+ * A time given as Beijing time `YYYY-MM-DD HH:MM:SS` (Tencent's format), parsed to Unix ms.
+ * Times have whole seconds, so the end of a range means the last millisecond of its second:
+ * an event listed with CreateTime X is then found by EndTime X.
+ */
+export const beijingTimeParam = (edge: 'start' | 'end' = 'start') =>
   z.string().transform((s, ctx) => {
     const ms = parseBeijingTime(s);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: 'expected Beijing time YYYY-MM-DD HH:MM:SS' });
       return z.NEVER;
     }
-    return ms;
+    return edge === 'end' ? ms + 999 : ms;
   });

@@ -66,7 +66,7 @@ function toEventInfo(e: EventRow, attempts: AttemptRow[]) {
 export const DescribeCallbackEvents = defineAction(
   z.strictObject({
     StartTime: beijingTimeParam().optional(),
-    EndTime: beijingTimeParam().optional(),
+    EndTime: beijingTimeParam('end').optional(),
     DomainName: domainName().optional(),
     StreamName: appName().optional(),
     EventType: eventType().optional(),
@@ -115,7 +115,7 @@ export const ResendCallbackEvent = defineAction(
   z.strictObject({
     EventId: webhookId().optional(),
     StartTime: beijingTimeParam().optional(),
-    EndTime: beijingTimeParam().optional(),
+    EndTime: beijingTimeParam('end').optional(),
     DomainName: domainName().optional(),
   }),
   async (ctx, p) => {

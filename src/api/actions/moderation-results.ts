@@ -26,7 +26,7 @@ const toResultInfo = (r: ModerationResultRow, publicUrl: string) => ({
 export const DescribeModerationResults = defineAction(
   z.strictObject({
     StartTime: beijingTimeParam().optional(),
-    EndTime: beijingTimeParam().optional(),
+    EndTime: beijingTimeParam('end').optional(),
     DomainName: domainName().optional(),
     StreamName: appName().optional(),
     PageNum: integer(1, 100000).default(1),
