@@ -9,6 +9,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { startPush, requireFfmpeg } from '../helpers/ffmpeg.js';
+import type { OptionName } from '../../src/config.js';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 
@@ -51,6 +52,28 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
+interface Suite {
+  lh: TestLivehook;
+  receiver: Receiver;
+  client: LiveClient;
+}
+
+/** For one describe block: a livehook (private callbacks allowed, plus `flags`) whose domain is bound to a receiver. */
+function captureSuite(flags: Partial<Record<OptionName, unknown>>): Suite {
+  const suite = {} as Suite;
+  before(async () => {
+    requireFfmpeg();
+    suite.receiver = await Receiver.start();
+    suite.lh = await startTestLivehook({ flags: { allowPrivateCallbacks: true, ...flags } });
+    suite.client = await setUp(suite.lh, suite.receiver);
+  });
+  after(async () => {
+    await suite.lh?.stop();
+    await suite.receiver?.close();
+  });
+  return suite;
+}
+
 async function setUp(lh: TestLivehook, receiver: Receiver): Promise<LiveClient> {
   const client = lh.client();
   await call(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
@@ -77,33 +100,20 @@ const pushTo = (lh: TestLivehook, stream: string, seconds: number) =>
   startPush({ url: `rtmp://127.0.0.1:${lh.rtmpPort}/live/${stream}`, tcUrl: `rtmp://${DOMAIN}/live`, seconds });
 
 describe('screenshots, porn detection and recording (default moderation thresholds)', () => {
-  let lh: TestLivehook;
-  let receiver: Receiver;
-  let client: LiveClient;
-
-  before(async () => {
-    requireFfmpeg();
-    receiver = await Receiver.start();
-    lh = await startTestLivehook({ flags: { allowPrivateCallbacks: true, } });
-    client = await setUp(lh, receiver);
-  });
-  after(async () => {
-    await lh?.stop();
-    await receiver?.close();
-  });
+  const suite = captureSuite({});
 
   test('event 200 about every SnapshotInterval; pic_full_url downloads a JPEG of the requested size; ffmpeg stops with the stream', async () => {
     const stream = 'snap_size';
-    await snapshotRule(client, stream, { SnapshotInterval: 2, Width: 160, Height: 0 });
-    const pushing = pushTo(lh, stream, 9);
-    const shots = await receiver.waitFor(3, { path: '/snapshot', filter: forStream(stream), timeoutMs: 20_000 });
+    await snapshotRule(suite.client, stream, { SnapshotInterval: 2, Width: 160, Height: 0 });
+    const pushing = pushTo(suite.lh, stream, 9);
+    const shots = await suite.receiver.waitFor(3, { path: '/snapshot', filter: forStream(stream), timeoutMs: 20_000 });
     const payloads = shots.map((r) => r.json as Payload);
     for (const [i, p] of payloads.entries()) {
       assert.equal(p.event_type, 200);
       assert.equal(p.sign, md5(KEY + String(p.t)));
       assert.equal(p.width, 160);
       assert.equal(p.height, 120, 'Height 0 keeps the aspect ratio of the 320x240 source');
-      assert.equal(p.pic_full_url, lh.publicUrl + String(p.pic_url));
+      assert.equal(p.pic_full_url, suite.lh.publicUrl + String(p.pic_url));
       const res = await fetch(String(p.pic_full_url));
       assert.equal(res.status, 200);
       assert.match(String(res.headers.get('content-type')), /^image\/jpeg/);
@@ -118,40 +128,40 @@ describe('screenshots, porn detection and recording (default moderation threshol
     assert.deepEqual([picture.width, picture.height], [160, 120], 'ffprobe agrees on the JPEG size');
 
     await pushing.done;
-    await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
+    await suite.receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
     await waitUntil(() => ffmpegChildren().length === 0, 8_000, `no ffmpeg left (still: ${ffmpegChildren().join(', ')})`);
   });
 
   test('PornFlag=1 with default thresholds: the model classifies each frame, testsrc passes and no event 317 is sent', async () => {
     const stream = 'snap_clean';
-    await snapshotRule(client, stream, { SnapshotInterval: 2, PornFlag: 1 });
-    const pushing = pushTo(lh, stream, 8);
-    await receiver.waitFor(2, { path: '/snapshot', filter: forStream(stream), timeoutMs: 20_000 });
+    await snapshotRule(suite.client, stream, { SnapshotInterval: 2, PornFlag: 1 });
+    const pushing = pushTo(suite.lh, stream, 8);
+    await suite.receiver.waitFor(2, { path: '/snapshot', filter: forStream(stream), timeoutMs: 20_000 });
     // Wait until the classifier (started by the first frame, model load included) has judged frames.
     await waitUntil(async () => {
-      const health = (await (await fetch(`${lh.httpUrl}/healthz`)).json()) as { capture: { moderation: { classified: number } | null } };
+      const health = (await (await fetch(`${suite.lh.httpUrl}/healthz`)).json()) as { capture: { moderation: { classified: number } | null } };
       return (health.capture.moderation?.classified ?? 0) >= 2;
     }, 60_000, 'two classified frames');
     await pushing.done;
-    await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
-    assert.equal(receiver.received((r) => r.path === '/porn').length, 0, 'a plain test pattern is not flagged');
-    const { TotalNum } = await call<{ TotalNum: number }>(client, 'DescribeModerationResults', { StreamName: stream });
+    await suite.receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
+    assert.equal(suite.receiver.received((r) => r.path === '/porn').length, 0, 'a plain test pattern is not flagged');
+    const { TotalNum } = await call<{ TotalNum: number }>(suite.client, 'DescribeModerationResults', { StreamName: stream });
     assert.equal(TotalNum, 0);
   });
 
   test('record rule (flv, mp4, hls): event 100 per file; each downloads and ffprobe agrees with duration', async () => {
     const stream = 'rec_all';
     const param = { Enable: 1, RecordInterval: 10, StorageTime: 0 };
-    const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveRecordTemplate', {
+    const { TemplateId } = await call<{ TemplateId: number }>(suite.client, 'CreateLiveRecordTemplate', {
       TemplateName: 'rec_all',
       FlvParam: param,
       Mp4Param: param,
       HlsParam: param,
     });
-    await call(client, 'CreateLiveRecordRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
-    const pushing = pushTo(lh, stream, 6);
+    await call(suite.client, 'CreateLiveRecordRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
+    const pushing = pushTo(suite.lh, stream, 6);
     await pushing.done;
-    const records = await receiver.waitFor(3, { path: '/record', filter: forStream(stream), timeoutMs: 20_000 });
+    const records = await suite.receiver.waitFor(3, { path: '/record', filter: forStream(stream), timeoutMs: 20_000 });
     const byFormat = new Map(records.map((r) => [(r.json as Payload).file_format, r.json as Payload]));
     assert.deepEqual([...byFormat.keys()].sort(), ['flv', 'hls', 'mp4']);
     for (const [format, p] of byFormat) {
@@ -173,28 +183,13 @@ describe('screenshots, porn detection and recording (default moderation threshol
 });
 
 describe('porn detection with thresholds that flag the test pattern', () => {
-  let lh: TestLivehook;
-  let receiver: Receiver;
-  let client: LiveClient;
-
-  before(async () => {
-    requireFfmpeg();
-    receiver = await Receiver.start();
-    lh = await startTestLivehook({
-      flags: { allowPrivateCallbacks: true, moderationThresholds: '{"block":{},"review":{"Porn":0,"Hentai":0,"Sexy":0}}' },
-    });
-    client = await setUp(lh, receiver);
-  });
-  after(async () => {
-    await lh?.stop();
-    await receiver?.close();
-  });
+  const suite = captureSuite({ moderationThresholds: '{"block":{},"review":{"Porn":0,"Hentai":0,"Sexy":0}}' });
 
   test('event 317 arrives with consistent fields and the flagged screenshot is kept for the console', async () => {
     const stream = 'snap_flagged';
-    await snapshotRule(client, stream, { SnapshotInterval: 2, PornFlag: 1 });
-    const pushing = pushTo(lh, stream, 30);
-    const [flagged] = await receiver.waitFor(1, { path: '/porn', filter: forStream(stream), timeoutMs: 60_000 });
+    await snapshotRule(suite.client, stream, { SnapshotInterval: 2, PornFlag: 1 });
+    const pushing = pushTo(suite.lh, stream, 30);
+    const [flagged] = await suite.receiver.waitFor(1, { path: '/porn', filter: forStream(stream), timeoutMs: 60_000 });
     await pushing.stop();
     const p = flagged!.json as Payload;
     assert.equal(p.event_type, 317);
@@ -207,11 +202,11 @@ describe('porn detection with thresholds that flag the test pattern', () => {
     const labelResults = p.labelResults as Array<{ Scene: string; Details: Array<{ Name: string }> }>;
     assert.deepEqual(labelResults[0]!.Details.map((d) => d.Name), ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
     // The image the event names is one of the screenshots, and it downloads.
-    const shots = receiver.received((r) => r.path === '/snapshot' && forStream(stream)(r)).map((r) => (r.json as Payload).pic_full_url);
+    const shots = suite.receiver.received((r) => r.path === '/snapshot' && forStream(stream)(r)).map((r) => (r.json as Payload).pic_full_url);
     assert.ok(shots.includes(p.img), `img ${String(p.img)} is one of the screenshots`);
     assert.equal((await fetch(String(p.img))).status, 200);
 
-    const results = await call<{ TotalNum: number; ResultList: Array<Record<string, unknown>> }>(client, 'DescribeModerationResults', { DomainName: DOMAIN });
+    const results = await call<{ TotalNum: number; ResultList: Array<Record<string, unknown>> }>(suite.client, 'DescribeModerationResults', { DomainName: DOMAIN });
     assert.ok(results.TotalNum >= 1);
     const kept = results.ResultList.find((r) => r.PicFullUrl === p.img);
     assert.ok(kept, 'the flagged screenshot is listed by DescribeModerationResults');
