@@ -11,6 +11,7 @@ import { ConfigCache } from './bindings/config-cache.js';
 import { CaptureManager } from './capture/capture-manager.js';
 import { ffmpegAvailable } from './capture/ffmpeg.js';
 import { FileRetention } from './capture/file-retention.js';
+import { keepFlaggedScreenshots } from './capture/flagged-screenshots.js';
 import { registerFilesRoute } from './capture/files-route.js';
 import type { Config } from './config.js';
 import { registerConsole } from './console/routes.js';
@@ -30,7 +31,7 @@ import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { openStore, type Store } from './store/database.js';
-import { deleteModerationResultsBefore, insertModerationResult } from './store/moderation-results.js';
+import { deleteModerationResultsBefore } from './store/moderation-results.js';
 
 /** Leases outlive the HTTP timeout by this much, so a slow but live attempt never loses its claim. */
 const LEASE_MARGIN_MS = 30_000;
@@ -127,23 +128,7 @@ export async function startLivehook(
         snapshotSpecFor: ({ context: c }) => cache.snapshotTemplateFor(c.domain, c.appName, c.stream),
         recordSpecFor: ({ context: c }) => cache.recordTemplateFor(c.domain, c.appName, c.stream),
         moderation: moderator,
-        // Kept for the console's Moderation page; a lost row costs a picture there, never an event.
-        onFlagged: ({ session: { context: c }, picUrl, verdict, at }) => {
-          if (verdict.suggestion === 'Pass') return;
-          insertModerationResult(store.db, {
-            app_id: c.appId,
-            domain_name: c.domain,
-            app_name: c.appName,
-            stream_name: c.stream,
-            pic_url: picUrl,
-            suggestion: verdict.suggestion,
-            label: verdict.label,
-            sub_label: verdict.subLabel,
-            score: verdict.scores[0] ?? 0,
-            label_results: JSON.stringify(verdict.labelResults),
-            screenshot_at: at,
-          }).catch((rawError: unknown) => captureLog.error({ err: rawError }, 'could not keep a moderation result'));
-        },
+        onFlagged: keepFlaggedScreenshots(store.db, captureLog),
       })
     : undefined;
   const fileRetention = new FileRetention(filesDir, config.fileRetentionDays * DAY_MS, captureLog, (before) =>
