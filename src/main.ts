@@ -10,7 +10,7 @@ import { ConfigCache } from './bindings/config-cache.js';
 import type { Config } from './config.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
-import { SqliteOutbox } from './delivery/outbox-sqlite.js';
+import { openOutbox } from './delivery/open-outbox.js';
 import { RetentionSweeper } from './delivery/retention.js';
 import { EventSink } from './events/emit.js';
 import { EndReason } from './media/end-reasons.js';
@@ -22,6 +22,7 @@ import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { watchChanges } from './store/change-feed.js';
 import { openStore, type Store } from './store/database.js';
 
 /** Leases outlive the HTTP timeout by this much, so a slow but live attempt never loses its claim. */
@@ -60,9 +61,7 @@ export async function startLivehook(
   const metrics = createMetrics();
   const health = new Health();
 
-  const outbox = new SqliteOutbox(store.db);
-  // One process per SQLite file: any lease found at start belongs to a process that died.
-  await outbox.releaseAllLeases();
+  const outbox = await openOutbox(store);
   const callbackHttp = createCallbackHttpClient({
     allowPrivate: config.allowPrivateCallbacks,
     allowCidrs: config.allowCallbackCidrs,
@@ -87,6 +86,7 @@ export async function startLivehook(
       for (const row of rows) metrics.eventsEmitted.inc({ event_type: row.eventType, status: row.status });
     },
   });
+  const changes = await watchChanges(store, { config: () => cache.invalidate(), delivery: () => dispatcher.wake() }, log.child({ part: 'changes' }));
   const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
   cache.onChange(() => pushes.revalidate());
   const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
@@ -151,6 +151,7 @@ export async function startLivehook(
         await events.drain();
         await dispatcher.stop(config.shutdownTimeoutMs / 2);
         await callbackHttp.close();
+        await changes.close();
         await store.close();
       })()),
   };
