@@ -1,14 +1,43 @@
-/** Starts a real livehook on a free port with a throwaway data dir, and official-SDK clients for it. */
+/**
+ * Starts a real livehook on a free port with a throwaway data dir, and official-SDK clients for it.
+ * The store backend is LIVEHOOK_TEST_BACKEND (`sqlite`, the default, or `postgres`: a throwaway
+ * database per data dir); scripts/run-tests.mjs runs the store-backed suites once per backend.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tencentcloud from 'tencentcloud-sdk-nodejs';
 import { loadConfig, type OptionName } from '../../src/config.js';
 import { startLivehook, type Livehook } from '../../src/main.js';
+import { createTestDatabase, dropTestDatabase } from './postgres.js';
 
 export const TEST_APPID = 1250000000;
 export const TEST_SECRET_ID = 'AKIDtestlivehook00000000000000000000';
 export const TEST_SECRET_KEY = 'testSecretKeyForLivehook000000000';
+
+export type TestBackend = 'sqlite' | 'postgres';
+
+export const TEST_BACKEND: TestBackend = process.env.LIVEHOOK_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Where the data dir's PostgreSQL database URL is kept, so a restart on the same dir finds it. */
+const postgresUrlFile = (dataDir: string): string => path.join(dataDir, 'postgres-url');
+
+/** Test databases of this process not dropped yet: some tests keep data, or only close(). */
+const undropped = new Set<string>();
+process.once('beforeExit', () => {
+  void Promise.all([...undropped].map((url) => dropTestDatabase(url)));
+});
+
+/** The data dir's store: SQLite inside it, or (postgres backend) a database created on first use. */
+async function testDatabaseUrl(dataDir: string, backend: TestBackend): Promise<string | undefined> {
+  if (backend === 'sqlite') return undefined;
+  const file = postgresUrlFile(dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  const { url } = await createTestDatabase(path.basename(dataDir));
+  fs.writeFileSync(file, url);
+  undropped.add(url);
+  return url;
+}
 
 export type LiveClient = InstanceType<typeof tencentcloud.live.v20180801.Client>;
 
@@ -24,11 +53,17 @@ export interface TestLivehook extends Livehook {
 }
 
 export async function startTestLivehook(
-  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    dataDir?: string;
+    flags?: Partial<Record<OptionName, unknown>>;
+    env?: NodeJS.ProcessEnv;
+    backend?: TestBackend;
+  } = {},
 ): Promise<TestLivehook> {
   const dataDir = options.dataDir ?? tempDir();
+  const databaseUrl = await testDatabaseUrl(dataDir, options.backend ?? TEST_BACKEND);
   const config = loadConfig(
-    { dataDir, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
+    { dataDir, databaseUrl, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
     {},
   );
   const env = {
@@ -42,7 +77,14 @@ export async function startTestLivehook(
     client: (secretId = TEST_SECRET_ID, secretKey = TEST_SECRET_KEY) => sdkClient(livehook.httpUrl, secretId, secretKey),
     stop: async ({ keepData = false } = {}) => {
       await livehook.close();
-      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (keepData) return;
+      const urlFile = postgresUrlFile(dataDir);
+      if (fs.existsSync(urlFile)) {
+        const url = fs.readFileSync(urlFile, 'utf8');
+        await dropTestDatabase(url);
+        undropped.delete(url);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   }) as TestLivehook;
 }
