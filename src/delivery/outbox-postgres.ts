@@ -6,8 +6,12 @@
  * - A lease outlives the HTTP timeout by a margin and the dispatcher renews it while it holds the
  *   row; a crashed instance's rows become claimable again when their leases run out (the claim
  *   query is the reaper). Leases are never dropped wholesale at start: other instances hold them.
- * - Writers run concurrently, so parking and un-parking take a transaction-scoped advisory lock
- *   per push session (sorted, so two transactions never wait on each other in a cycle).
+ * - Writers run concurrently, so an enqueue share-locks the rows its sessions already have in the
+ *   hot table before deciding to park: a recording that deletes such a row waits for the enqueue
+ *   to commit and then un-parks what it parked (or the enqueue waits, and sees the row gone).
+ *   Both lock in id order, so they do not deadlock in practice; if PostgreSQL ever breaks a
+ *   deadlock, the loser fails like any store error (the emit rejects; a lost recording means its
+ *   attempts are made again once their leases run out).
  * - Every enqueue NOTIFYs `livehook_delivery` at commit; store/change-feed.ts wakes idle
  *   dispatchers with it, so an idle instance does not poll for new work.
  * - The hot table only holds undelivered rows and is vacuumed aggressively (migration 2).
@@ -51,13 +55,19 @@ export class PostgresOutbox extends SqlOutbox {
     return rows.map(toClaimed).sort((a, b) => a.id - b.id);
   }
 
-  protected async begin(trx: Trx, work: { readonly sessions: readonly string[]; readonly durable: boolean }): Promise<void> {
-    if (!work.durable) await asynchronousCommit(trx);
-    if (work.sessions.length === 0) return;
-    await sql`
-      SELECT pg_advisory_xact_lock(k) FROM (
-        SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest(${[...work.sessions]}::text[]) AS key ORDER BY 1
-      ) AS sessions`.execute(trx);
+  protected async begin(trx: Trx, durable: boolean): Promise<void> {
+    if (!durable) await asynchronousCommit(trx);
+  }
+
+  protected async busySessions(trx: Trx, orderKeys: readonly string[]): Promise<Set<string | null>> {
+    const rows = await trx
+      .selectFrom('deliveries')
+      .select('order_key')
+      .where('order_key', 'in', [...orderKeys])
+      .orderBy('id')
+      .forShare()
+      .execute();
+    return new Set(rows.map((r) => r.order_key));
   }
 
   protected async enqueued(trx: Trx): Promise<void> {

@@ -7,8 +7,8 @@
  * Session order is kept cheaply by parking: a delivery whose session already has an earlier row
  * in the hot table is inserted with `next_attempt_at = PARKED`, and finishing a row un-parks the
  * next one of its session, so claims never scan rows that are waiting on their predecessors.
- * A backend whose writers run concurrently must serialise those two steps per session
- * (`begin`), or an un-park could miss a row parked at the same moment.
+ * A backend whose writers run concurrently must make the two steps exclude each other per session
+ * (`busySessions`), or an un-park could miss a row parked at the same moment.
  * All multi-row work is set-based (`IN (…)` over chunks) because per-row statements dominate
  * the cost at thousands of events per second.
  */
@@ -77,11 +77,13 @@ export abstract class SqlOutbox implements Outbox {
   abstract claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]>;
 
   /**
-   * First statement of the enqueue and record transactions, which park or un-park rows of
-   * `sessions`. `durable: false` marks a transaction whose commit may be lost in a database crash
-   * at the cost of a repeated attempt, never of an event.
+   * First statement of the enqueue and record transactions. `durable: false` marks a transaction
+   * whose commit may be lost in a database crash at the cost of a repeated attempt, never of an event.
    */
-  protected abstract begin(trx: Trx, work: { readonly sessions: readonly string[]; readonly durable: boolean }): Promise<void>;
+  protected abstract begin(trx: Trx, durable: boolean): Promise<void>;
+
+  /** The sessions among `orderKeys` that have a row in the hot table (new events of theirs park). */
+  protected abstract busySessions(trx: Trx, orderKeys: readonly string[]): Promise<Set<string | null>>;
 
   /** Called last in an enqueue transaction that created deliveries. */
   protected abstract enqueued(trx: Trx): Promise<void>;
@@ -90,8 +92,7 @@ export abstract class SqlOutbox implements Outbox {
     if (events.length === 0) return [];
     const now = Date.now();
     return this.db.transaction().execute(async (trx) => {
-      const sessions = [...new Set(events.flatMap((e) => (e.status === 'pending' && e.orderKey ? [e.orderKey] : [])))];
-      await this.begin(trx, { sessions, durable: true });
+      await this.begin(trx, true);
       const ids: number[] = [];
       for (const batch of chunks(events, 200)) {
         const inserted = await trx
@@ -120,11 +121,7 @@ export abstract class SqlOutbox implements Outbox {
         ids.push(...batchIds);
         // Sessions that already have a row waiting: new events of theirs park behind it.
         const keys = [...new Set(batch.flatMap((e) => (e.status === 'pending' && e.orderKey ? [e.orderKey] : [])))];
-        const busy = new Set(
-          keys.length === 0
-            ? []
-            : (await trx.selectFrom('deliveries').select('order_key').distinct().where('order_key', 'in', keys).execute()).map((r) => r.order_key),
-        );
+        const busy = keys.length === 0 ? new Set<string | null>() : await this.busySessions(trx, keys);
         const deliveries = batch.flatMap((e, i) => {
           if (e.status !== 'pending') return [];
           const parked = e.orderKey !== null && busy.has(e.orderKey);
@@ -155,7 +152,7 @@ export abstract class SqlOutbox implements Outbox {
       ...new Set(outcomes.flatMap((o) => (o.verdict.kind !== 'retry' && o.delivery.orderKey !== null ? [o.delivery.orderKey] : []))),
     ];
     await this.db.transaction().execute(async (trx) => {
-      await this.begin(trx, { sessions: finishedKeys, durable: false });
+      await this.begin(trx, false);
       for (const batch of chunks(outcomes, 400)) {
         await trx
           .insertInto('delivery_attempts')

@@ -1,11 +1,11 @@
 /**
  * Outbox on SQLite (storage model and session parking: outbox-sql.ts). Limits: SQLite has one
- * writer, so claims, enqueues and recordings are serialised by the database (`begin` has no
- * session locks to take), and leases only guard against a crashed process, never against a second live one:
+ * writer, so claims, enqueues and recordings are serialised by the database (parking needs no
+ * row locks), and leases only guard against a crashed process, never against a second live one:
  * one process per SQLite file, which therefore drops every lease it finds at start.
  */
 import type { ClaimedDelivery } from './outbox.js';
-import { chunks, SqlOutbox, toClaimed } from './outbox-sql.js';
+import { chunks, SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
 
 export class SqliteOutbox extends SqlOutbox {
   async claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]> {
@@ -42,6 +42,11 @@ export class SqliteOutbox extends SqlOutbox {
   }
 
   protected async begin(): Promise<void> {}
+
+  protected async busySessions(trx: Trx, orderKeys: readonly string[]): Promise<Set<string | null>> {
+    const rows = await trx.selectFrom('deliveries').select('order_key').distinct().where('order_key', 'in', [...orderKeys]).execute();
+    return new Set(rows.map((r) => r.order_key));
+  }
 
   protected async enqueued(): Promise<void> {}
 
