@@ -81,9 +81,11 @@ export const postgresClientConfig = (url: string): pg.ClientConfig => ({
 
 async function openPostgres(url: string): Promise<PostgresStore> {
   const pool = new pg.Pool({ ...postgresClientConfig(url), max: POSTGRES_POOL_SIZE });
-  // An idle connection dropped by the server (restart, failover) is replaced on next use; without
-  // a listener the pool's 'error' event would end the process.
+  // The server may drop connections (restart, failover). An idle one is replaced on next use; one
+  // that is checked out fails its caller's query and is discarded on release. Either way the
+  // 'error' event carries nothing more, and unheard it would end the process.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     // Instances starting together take turns; the second finds the work done.
