@@ -1,0 +1,261 @@
+/**
+ * Scale-out on PostgreSQL (SPEC §8, §9): several livehook processes on one database.
+ * - A config change made through instance A reaches instance B within 1 s (LISTEN/NOTIFY): a
+ *   stream pushed into B (through B's SRS hook) right after the change is called back with the
+ *   new template.
+ * - 20,000 events emitted through two instances are each delivered, none twice while both live;
+ *   after `kill -9` of one, the other delivers the killed one's claimed work once its leases run
+ *   out, and duplicates are only attempts that were in flight at the kill.
+ * - PostgreSQL restarted (a private cluster, test/helpers/private-postgres.ts) while both deliver:
+ *   both reconnect, every event is delivered, and changes propagate again within 1 s.
+ * Needs the PostgreSQL server of test/helpers/postgres.ts and the server binaries. The instances
+ * are child processes (test/fixtures/livehook-emitter.ts) so that one can really be killed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { DEFAULT_MAX_CLAIMED } from '../../src/delivery/dispatcher.js';
+import { openStore } from '../../src/store/database.js';
+import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
+import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY, type LiveClient } from '../helpers/livehook.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { PrivatePostgres } from '../helpers/private-postgres.js';
+import { Receiver, type ReceivedRequest, type ReplySpec, type Responder } from '../helpers/receiver.js';
+import { EMITTER_APP, EMITTER_DOMAIN, EMITTER_TEMPLATE } from '../fixtures/emitter-setup.js';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/livehook-emitter.ts');
+const HOOK_TOKEN = 'scale-out-test-hook-token';
+/** Propagation rounds (one template change each). */
+const ROUNDS = 5;
+const PROPAGATION_LIMIT_MS = 1000;
+const EVENTS_PER_INSTANCE = 10_000;
+/** Short timeout so the killed instance's leases (timeout + margin) run out within the test. */
+const CALLBACK_TIMEOUT_MS = 1000;
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function database(label: string, adminUrl?: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(label, adminUrl);
+  cleanups.push(() => db.drop());
+  return db;
+}
+
+async function receiver(respond: Responder | ReplySpec): Promise<Receiver> {
+  const rx = await Receiver.start({ respond });
+  cleanups.push(() => rx.close());
+  return rx;
+}
+
+/** One livehook instance (emitter fixture) with its own data dir; killed at the end if still up. */
+function instance(args: string[]): LineProcess {
+  const dataDir = tempDir('livehook-scale-');
+  const proc = startTsProcess(FIXTURE, ['--data-dir', dataDir, '--hook-token', HOOK_TOKEN, ...args]);
+  cleanups.push(async () => {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    await proc.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return proc;
+}
+
+const readyUrl = async (proc: LineProcess): Promise<string> => (await proc.waitFor((l) => l.startsWith('ready '), 30_000)).slice('ready '.length);
+
+/** SRS on_publish into an instance: its answer ({code: 0} admits). */
+async function publish(httpUrl: string, stream: string): Promise<{ code: number }> {
+  const response = await fetch(`${httpUrl}/hooks/srs?token=${HOOK_TOKEN}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'on_publish', client_id: stream, ip: '127.0.0.1', vhost: EMITTER_DOMAIN, app: EMITTER_APP, tcUrl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, stream, param: '' }),
+  });
+  return (await response.json()) as { code: number };
+}
+
+let pushCounter = 0;
+
+/**
+ * New domains require push auth, so B refuses a bare push until A's change turning it off
+ * reaches B. Pushes into B right after the change and every 20 ms; returns the delay until the
+ * first push B admitted.
+ */
+async function pushAuthOffDelay(client: LiveClient, bUrl: string): Promise<number> {
+  assert.equal((await publish(bUrl, `auth${++pushCounter}`)).code, 403, 'push auth is on at first');
+  await client.ModifyLivePushAuthKey({ DomainName: EMITTER_DOMAIN, Enable: 0 });
+  const changedAt = performance.now();
+  for (;;) {
+    const sentAt = performance.now();
+    if ((await publish(bUrl, `auth${++pushCounter}`)).code === 0) return sentAt - changedAt;
+    assert.ok(performance.now() - changedAt < 5_000, 'B still refuses the push 5 s after push auth was turned off through A');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Points the template's push-start URL at `newPath` through A, then pushes into B right away and
+ * every 20 ms until a push-start reaches the new URL. Returns the delay from the change to the
+ * first push B called back with the new template (an upper bound on propagation).
+ */
+async function templateChangeDelay(o: { client: LiveClient; templateId: number; rx: Receiver; bUrl: string; newPath: string; oldPath: string }): Promise<number> {
+  await o.client.ModifyLiveCallbackTemplate({ TemplateId: o.templateId, StreamBeginNotifyUrl: o.rx.url(o.newPath) });
+  const changedAt = performance.now();
+  const sent = new Map<string, number>();
+  const sentAt = (r: ReceivedRequest): number => sent.get((r.json as { stream_id: string }).stream_id) ?? -Infinity;
+  while (o.rx.onPath(o.newPath).length === 0) {
+    assert.ok(performance.now() - changedAt < 5_000, `no callback on ${o.newPath} within 5 s of the change`);
+    const stream = `push${++pushCounter}`;
+    sent.set(stream, performance.now());
+    assert.deepEqual(await publish(o.bUrl, stream), { code: 0 }, `B admits the push of ${stream}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const firstNew = Math.min(...o.rx.onPath(o.newPath).map(sentAt));
+  const stale = o.rx.onPath(o.oldPath).filter((r) => sentAt(r) > firstNew);
+  assert.equal(stale.length, 0, `no push after the change took effect went to the old URL ${o.oldPath}`);
+  return firstNew - changedAt;
+}
+
+const templateIdOf = async (client: LiveClient): Promise<number> =>
+  ((await client.DescribeLiveCallbackTemplates()).Templates ?? []).find((t) => t.TemplateName === EMITTER_TEMPLATE)!.TemplateId!;
+
+test(`a template change through instance A applies to pushes into instance B within ${PROPAGATION_LIMIT_MS} ms`, { timeout: 90_000 }, async () => {
+  const db = await database('propagation');
+  const rx = await receiver(200);
+  const common = ['--database-url', db.url, '--receiver', rx.url('/r0')];
+  const a = instance(common);
+  const aUrl = await readyUrl(a);
+  await a.waitFor((l) => l === 'setup-done', 15_000);
+  const b = instance(common);
+  const bUrl = await readyUrl(b);
+  await b.waitFor((l) => l === 'setup-existing', 15_000);
+
+  const client = sdkClient(aUrl, TEST_SECRET_ID, TEST_SECRET_KEY);
+  const templateId = await templateIdOf(client);
+  const authLatency = await pushAuthOffDelay(client, bUrl);
+  const latencies: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    latencies.push(await templateChangeDelay({ client, templateId, rx, bUrl, newPath: `/r${round}`, oldPath: `/r${round - 1}` }));
+  }
+  console.log(
+    `propagation A → B: push auth off ${authLatency.toFixed(1)} ms; template URL over ${ROUNDS} changes ` +
+      `${latencies.map((ms) => ms.toFixed(1)).join(', ')} ms (bound: first push into B that saw the change)`,
+  );
+  assert.ok(authLatency <= PROPAGATION_LIMIT_MS, `push auth: ${authLatency.toFixed(0)} ms > ${PROPAGATION_LIMIT_MS} ms`);
+  for (const [i, ms] of latencies.entries()) assert.ok(ms <= PROPAGATION_LIMIT_MS, `round ${i + 1}: ${ms.toFixed(0)} ms > ${PROPAGATION_LIMIT_MS} ms`);
+});
+
+/** A receiver that counts requests per webhook-id, with a little think time so that a kill or a restart finds work in flight. */
+async function countingReceiver(): Promise<{ rx: Receiver; ids: Map<string, number>; requests: () => number }> {
+  const ids = new Map<string, number>();
+  let requests = 0;
+  const rx = await receiver((req) => {
+    const id = String(req.headers['webhook-id'] ?? '');
+    ids.set(id, (ids.get(id) ?? 0) + 1);
+    requests++;
+    return { status: 200, delayMs: 3 };
+  });
+  return { rx, ids, requests: () => requests };
+}
+
+/** Two instances on `databaseUrl`, each emitting EVENTS_PER_INSTANCE events; resolves once every one is durable. */
+async function twoEmitters(databaseUrl: string, receiverUrl: string): Promise<{ a: LineProcess; b: LineProcess; aUrl: string; bUrl: string }> {
+  const common = ['--database-url', databaseUrl, '--receiver', receiverUrl, '--callback-timeout-ms', String(CALLBACK_TIMEOUT_MS), '--concurrency-per-host', '8', '--emit', String(EVENTS_PER_INSTANCE)];
+  const a = instance(common);
+  const aUrl = await readyUrl(a);
+  await a.waitFor((l) => l === 'setup-done', 15_000);
+  const b = instance([...common, '--first-sequence', String(EVENTS_PER_INSTANCE)]);
+  const bUrl = await readyUrl(b);
+  await b.waitFor((l) => l === 'setup-existing', 15_000);
+  await a.waitFor((l) => l === 'emit-done', 60_000);
+  await b.waitFor((l) => l === 'emit-done', 60_000);
+  return { a, b, aUrl, bUrl };
+}
+
+const TOTAL = 2 * EVENTS_PER_INSTANCE;
+
+/** After a run: every event delivered and the hot table empty (waits for the last recordings). */
+async function assertStoreDrained(databaseUrl: string, events: number): Promise<void> {
+  const store = await openStore(databaseUrl);
+  try {
+    const count = async (table: 'events' | 'deliveries') =>
+      Number((await store.db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    await waitFor(async () => (await count('deliveries')) === 0, 60_000, 'an empty hot table');
+    const byStatus = await store.db.selectFrom('events').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    assert.deepEqual(byStatus.map((r) => [r.status, Number(r.n)]), [['delivered', events]], 'the store has every event, each delivered');
+  } finally {
+    await store.close();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test(`${TOTAL} events through two instances, kill -9 of one: each delivered, duplicates only from attempts in flight`, { timeout: 180_000 }, async () => {
+  const db = await database('scaleout');
+  const { rx, ids, requests } = await countingReceiver();
+  const { a, b } = await twoEmitters(db.url, rx.url('/callback'));
+  await until(() => ids.size >= TOTAL / 4, 60_000, () => `${TOTAL / 4} deliveries (seen ${ids.size})`);
+
+  const atKill = { distinct: ids.size, requests: requests() };
+  a.child.kill('SIGKILL');
+  assert.equal((await a.exited).signal, 'SIGKILL');
+  const killedAt = performance.now();
+  assert.equal(atKill.requests, atKill.distinct, 'no event was sent twice while both instances were live');
+  assert.ok(atKill.distinct < TOTAL, `the kill must land while deliveries remain (it landed after ${atKill.distinct})`);
+
+  await until(() => ids.size >= TOTAL, 120_000, () => `all ${TOTAL} webhook-ids (seen ${ids.size})`);
+  const catchUpMs = performance.now() - killedAt;
+  b.child.kill('SIGTERM');
+  assert.deepEqual(await b.exited, { code: 0, signal: null }, 'SIGTERM drains and exits 0');
+
+  const duplicates = requests() - ids.size;
+  console.log(
+    `scale-out crash: killed A after ${atKill.distinct} distinct deliveries; B finished the rest (A's leased rows included) ` +
+      `${(catchUpMs / 1000).toFixed(1)} s after the kill; ${requests()} requests for ${ids.size} events: ${duplicates} duplicates (max ${Math.max(...ids.values())} per id)`,
+  );
+  assert.equal(ids.size, TOTAL, 'every event reached the receiver');
+  assert.ok(!ids.has(''), 'every request carried a webhook-id');
+  assert.ok(duplicates <= DEFAULT_MAX_CLAIMED, `duplicates (${duplicates}) ≤ the killed instance's claimed rows (${DEFAULT_MAX_CLAIMED})`);
+  await assertStoreDrained(db.url, TOTAL);
+});
+
+test('PostgreSQL restarted while two instances deliver: both reconnect, nothing is lost, changes propagate again', { timeout: 180_000 }, async () => {
+  const cluster = await PrivatePostgres.start();
+  cleanups.push(() => cluster.stop());
+  const db = await database('pgrestart', cluster.url());
+  const { rx, ids, requests } = await countingReceiver();
+  const { a, b, aUrl, bUrl } = await twoEmitters(db.url, rx.url('/callback'));
+  await until(() => ids.size >= TOTAL / 4, 60_000, () => `${TOTAL / 4} deliveries (seen ${ids.size})`);
+
+  const atRestart = ids.size;
+  const restartStarted = performance.now();
+  await cluster.restart();
+  const restartMs = performance.now() - restartStarted;
+  assert.ok(atRestart < TOTAL, `the restart must land while deliveries remain (it landed after ${atRestart})`);
+  await until(() => ids.size >= TOTAL, 120_000, () => `all ${TOTAL} webhook-ids (seen ${ids.size})`);
+  const catchUpMs = performance.now() - restartStarted;
+  const duplicates = requests() - ids.size;
+  await assertStoreDrained(db.url, TOTAL);
+
+  // The LISTEN connections came back too: changes through A reach B within the limit again.
+  const client = sdkClient(aUrl, TEST_SECRET_ID, TEST_SECRET_KEY);
+  const authLatency = await pushAuthOffDelay(client, bUrl);
+  const templateLatency = await templateChangeDelay({ client, templateId: await templateIdOf(client), rx, bUrl, newPath: '/after-restart', oldPath: '/callback' });
+  console.log(
+    `PostgreSQL restart (${restartMs.toFixed(0)} ms) after ${atRestart} deliveries: all ${TOTAL} delivered ${(catchUpMs / 1000).toFixed(1)} s after it, ` +
+      `${duplicates} duplicates; propagation afterwards: push auth ${authLatency.toFixed(1)} ms, template ${templateLatency.toFixed(1)} ms`,
+  );
+  assert.ok(duplicates <= 2 * DEFAULT_MAX_CLAIMED, `duplicates (${duplicates}) ≤ both instances' claimed rows`);
+  assert.ok(authLatency <= PROPAGATION_LIMIT_MS && templateLatency <= PROPAGATION_LIMIT_MS, 'changes propagate within the limit after the restart');
+
+  for (const proc of [a, b]) proc.child.kill('SIGTERM');
+  for (const proc of [a, b]) assert.deepEqual(await proc.exited, { code: 0, signal: null }, 'SIGTERM drains and exits 0');
+});
