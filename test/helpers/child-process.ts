@@ -9,13 +9,15 @@ export interface LineProcess {
   readonly child: ChildProcess;
   readonly lines: string[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Writes one line to the process's stdin. */
+  send(line: string): void;
   /** Resolves with the first stdout line for which `match` is true. */
   waitFor(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
 }
 
 /** Runs `node --import tsx <script> …args`. */
 export function startTsProcess(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): LineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
   readline.createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -34,6 +36,7 @@ export function startTsProcess(script: string, args: readonly string[], env: Nod
     child,
     lines,
     exited,
+    send: (line) => void child.stdin!.write(`${line}\n`),
     waitFor: (match, timeoutMs) =>
       new Promise<string>((resolve, reject) => {
         const found = lines.find(match);
