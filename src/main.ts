@@ -109,7 +109,7 @@ export async function startLivehook(
   await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
-  health.register('store', () => ({ ready: true, backend: store.backend, ...cache.size }));
+  health.register('store', () => ({ ready: true, backend: store.backend, changeFeed: changes.connected, ...cache.size }));
   health.register('delivery', async () => {
     const backlog = await outbox.backlog(Date.now());
     metrics.deliveryBacklog.set({ measure: 'queued' }, backlog.queued);
