@@ -9,6 +9,7 @@ import path from 'node:path';
 import tencentcloud from 'tencentcloud-sdk-nodejs';
 import { loadConfig, type OptionName } from '../../src/config.js';
 import { startLivehook, type Livehook } from '../../src/main.js';
+import { openStore, type Store } from '../../src/store/database.js';
 import { createTestDatabase, dropTestDatabase } from './postgres.js';
 
 export const TEST_APPID = 1250000000;
@@ -37,6 +38,24 @@ async function testDatabaseUrl(dataDir: string, backend: TestBackend): Promise<s
   fs.writeFileSync(file, url);
   undropped.add(url);
   return url;
+}
+
+/** A fresh store of the test backend, outside any livehook (store and outbox tests). */
+export async function openTestStore(backend: TestBackend = TEST_BACKEND): Promise<{ store: Store; close(): Promise<void> }> {
+  const dataDir = tempDir('livehook-store-');
+  const databaseUrl = (await testDatabaseUrl(dataDir, backend)) ?? `sqlite:${path.join(dataDir, 'livehook.db')}`;
+  const store = await openStore(databaseUrl);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      if (databaseUrl.startsWith('postgres')) {
+        await dropTestDatabase(databaseUrl);
+        undropped.delete(databaseUrl);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export type LiveClient = InstanceType<typeof tencentcloud.live.v20180801.Client>;
