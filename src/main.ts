@@ -55,7 +55,7 @@ export async function startLivehook(
 ): Promise<Livehook> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = await openStore(config.databaseUrl);
-  const boot = await bootstrap(store.db, options.env ?? process.env, config.hookToken);
+  const boot = await store.exclusive(() => bootstrap(store.db, options.env ?? process.env, config.hookToken));
   const cache = new ConfigCache(store.db);
   await cache.invalidate();
   const metrics = createMetrics();

@@ -19,6 +19,11 @@ export type Db = Kysely<Database>;
 interface StoreBase {
   readonly db: Db;
   readonly migrations: MigrationReport;
+  /**
+   * Runs start-up work (migrations, first-start bootstrap) while no other process starting on this
+   * store runs its own, so instances started together on an empty database take turns.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -44,8 +49,8 @@ export type Store = SqliteStore | PostgresStore;
 export const POSTGRES_POOL_SIZE = 10;
 /** A request waits this long for a connection (or for an unreachable server) before failing. */
 const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
-/** Key of the session-level advisory lock that lets one starter at a time migrate. */
-const MIGRATION_LOCK = 0x6c766b68; // 'lvkh'
+/** Key of the session-level advisory lock that lets one starter at a time do its start-up work. */
+const STARTUP_LOCK = 0x6c766b68; // 'lvkh'
 const INT8_OID = 20;
 
 export function openStore(databaseUrl: string): Promise<Store> {
@@ -65,7 +70,8 @@ async function openSqlite(file: string): Promise<SqliteStore> {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const migrations = await migrate(db, sqliteMigrations);
-  return { db, backend: 'sqlite', migrations, close: () => db.destroy() };
+  // One process per file: nobody to take turns with.
+  return { db, backend: 'sqlite', migrations, exclusive: (work) => work(), close: () => db.destroy() };
 }
 
 /** Pool options shared with the change feed's own connection. */
@@ -87,17 +93,20 @@ async function openPostgres(url: string): Promise<PostgresStore> {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    // Instances starting together take turns; the second finds the work done.
-    const migrations = await db.connection().execute(async (conn) => {
-      await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+  // The lock belongs to one pooled connection, held while `work` runs on others; the second
+  // starter waits, then finds the work done.
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> =>
+    db.connection().execute(async (conn) => {
+      await sql`SELECT pg_advisory_lock(${STARTUP_LOCK})`.execute(conn);
       try {
-        return await migrate(conn, postgresMigrations);
+        return await work();
       } finally {
-        await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+        await sql`SELECT pg_advisory_unlock(${STARTUP_LOCK})`.execute(conn);
       }
     });
-    return { db, backend: 'postgres', url, migrations, close: () => db.destroy() };
+  try {
+    const migrations = await exclusive(() => migrate(db, postgresMigrations));
+    return { db, backend: 'postgres', url, migrations, exclusive, close: () => db.destroy() };
   } catch (rawError) {
     await db.destroy();
     throw rawError;

@@ -20,7 +20,7 @@ import { sql } from 'kysely';
 import { DEFAULT_MAX_CLAIMED } from '../../src/delivery/dispatcher.js';
 import { openStore } from '../../src/store/database.js';
 import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
-import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY } from '../helpers/livehook.js';
+import { sdkClient, startTestLivehook, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY } from '../helpers/livehook.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { PrivatePostgres } from '../helpers/private-postgres.js';
 import { HOOK_TOKEN, pushAuthOffDelay, templateChangeDelay, templateIdOf } from '../helpers/scale-out.js';
@@ -64,6 +64,15 @@ function instance(args: string[]): LineProcess {
 }
 
 const readyUrl = async (proc: LineProcess): Promise<string> => (await proc.waitFor((l) => l.startsWith('ready '), 30_000)).slice('ready '.length);
+
+test('two instances started together on an empty database: both start, one creates the account', async () => {
+  const db = await database('together');
+  const both = await Promise.all([0, 1].map(() => startTestLivehook({ flags: { databaseUrl: db.url }, backend: 'postgres' })));
+  cleanups.push(() => Promise.all(both.map((lh) => lh.stop())));
+  assert.deepEqual(both.map((lh) => lh.bootstrap.created !== undefined).sort(), [false, true], 'exactly one of them bootstrapped');
+  assert.equal(both[0]!.bootstrap.hookToken, both[1]!.bootstrap.hookToken, 'they share the generated hook token');
+  for (const lh of both) assert.equal((await lh.client().DescribeLiveDomains({})).AllCount, 0, 'each answers with the one key');
+});
 
 test(`a template change through instance A applies to pushes into instance B within ${PROPAGATION_LIMIT_MS} ms`, { timeout: 90_000 }, async () => {
   const db = await database('propagation');
