@@ -11,8 +11,9 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # Debian packages: build tools for the native SQLite driver; ffmpeg for screenshots, recording
-# and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests.
-packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp)
+# and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests; PostgreSQL
+# for the PostgreSQL suites (its initdb/pg_ctl also run the private cluster of the restart test).
+packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
