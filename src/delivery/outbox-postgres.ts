@@ -34,22 +34,22 @@ export class PostgresOutbox extends SqlOutbox {
     const { rows } = await this.db.transaction().execute(async (trx) => {
       await asynchronousCommit(trx);
       return sql<ClaimRow>`
-      WITH picked AS (
-        SELECT d.id FROM deliveries d
-        WHERE d.next_attempt_at <= ${now}
-          AND d.lease_until < ${now}
-          AND d.target_host <> ALL(${[...excludeHosts]}::text[])
-          AND (d.order_key IS NULL OR NOT EXISTS (
-            SELECT 1 FROM deliveries p WHERE p.order_key = d.order_key AND p.id < d.id))
-        ORDER BY d.next_attempt_at, d.id
-        LIMIT ${limit}
-        FOR UPDATE OF d SKIP LOCKED
-      )
-      UPDATE deliveries d SET lease_until = ${now + leaseMs}
-      FROM picked, events e
-      WHERE d.id = picked.id AND e.id = d.event_id
-      RETURNING d.id, d.event_id, e.webhook_id, d.url, d.target_host, d.event_type,
-        d.callback_key, e.payload, d.attempts, d.order_key`.execute(trx);
+        WITH picked AS (
+          SELECT d.id FROM deliveries d
+          WHERE d.next_attempt_at <= ${now}
+            AND d.lease_until < ${now}
+            AND d.target_host <> ALL(${[...excludeHosts]}::text[])
+            AND (d.order_key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM deliveries p WHERE p.order_key = d.order_key AND p.id < d.id))
+          ORDER BY d.next_attempt_at, d.id
+          LIMIT ${limit}
+          FOR UPDATE OF d SKIP LOCKED
+        )
+        UPDATE deliveries d SET lease_until = ${now + leaseMs}
+        FROM picked, events e
+        WHERE d.id = picked.id AND e.id = d.event_id
+        RETURNING d.id, d.event_id, e.webhook_id, d.url, d.target_host, d.event_type,
+          d.callback_key, e.payload, d.attempts, d.order_key`.execute(trx);
     });
     // RETURNING has no order; hand them out oldest first like the SQLite claim.
     return rows.map(toClaimed).sort((a, b) => a.id - b.id);
