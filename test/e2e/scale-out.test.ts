@@ -1,5 +1,7 @@
 /**
  * Scale-out on PostgreSQL (SPEC §8, §9): several livehook processes on one database.
+ * - Instances started together on an empty database take turns: one bootstraps, both start.
+ * - A large delivery backlog leaves pool connections for the API.
  * - A config change made through instance A reaches instance B within 1 s (LISTEN/NOTIFY): a
  *   stream pushed into B (through B's SRS hook) right after the change is called back with the
  *   new template.
@@ -18,9 +20,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { DEFAULT_MAX_CLAIMED } from '../../src/delivery/dispatcher.js';
+import { pushStarted } from '../../src/events/builders.js';
 import { openStore } from '../../src/store/database.js';
 import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
-import { sdkClient, startTestLivehook, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY } from '../helpers/livehook.js';
+import { sdkClient, startTestLivehook, tempDir, TEST_APPID, TEST_SECRET_ID, TEST_SECRET_KEY } from '../helpers/livehook.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { PrivatePostgres } from '../helpers/private-postgres.js';
 import { HOOK_TOKEN, pushAuthOffDelay, templateChangeDelay, templateIdOf } from '../helpers/scale-out.js';
@@ -72,6 +75,39 @@ test('two instances started together on an empty database: both start, one creat
   assert.deepEqual(both.map((lh) => lh.bootstrap.created !== undefined).sort(), [false, true], 'exactly one of them bootstrapped');
   assert.equal(both[0]!.bootstrap.hookToken, both[1]!.bootstrap.hookToken, 'they share the generated hook token');
   for (const lh of both) assert.equal((await lh.client().DescribeLiveDomains({})).AllCount, 0, 'each answers with the one key');
+});
+
+test('a large delivery backlog does not starve API requests of pool connections', { timeout: 90_000 }, async () => {
+  const db = await database('pool');
+  const rx = await receiver({ status: 200, delayMs: 20 });
+  const lh = await startTestLivehook({ flags: { databaseUrl: db.url, allowPrivateCallbacks: true, callbackConcurrencyPerHost: 64 }, backend: 'postgres' });
+  cleanups.push(() => lh.stop());
+  const client = lh.client();
+  const domain = 'push.pool.example.com';
+  await client.AddLiveDomain({ DomainName: domain, DomainType: 0 });
+  const { TemplateId } = await client.CreateLiveCallbackTemplate({ TemplateName: 'pool', StreamBeginNotifyUrl: rx.url('/cb') });
+  await client.CreateLiveCallbackRule({ DomainName: domain, AppName: '', TemplateId: TemplateId! });
+  const EVENTS = 4000;
+  await Promise.all(
+    Array.from({ length: EVENTS }, (_, k) =>
+      lh.events.emit(pushStarted({ appId: TEST_APPID, domain, appName: 'live', stream: `s${k}`, streamParam: '', sequence: `pool-${k}` }, { node: '127.0.0.1', userIp: '127.0.0.1', width: 640, height: 360, at: Date.now() })),
+    ),
+  );
+  // While the dispatcher claims, records and renews as fast as the receiver lets it: API calls.
+  const latencies: number[] = [];
+  while (rx.requests.length < EVENTS / 2) {
+    const t0 = performance.now();
+    await client.DescribeLiveCallbackTemplates();
+    latencies.push(performance.now() - t0);
+  }
+  const backlog = (await lh.store.db.selectFrom('deliveries').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n;
+  latencies.sort((x, y) => x - y);
+  const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!;
+  console.log(`API during delivery: ${latencies.length} calls, p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${Number(backlog)} deliveries still queued`);
+  assert.ok(Number(backlog) > 0, 'the API calls ran while deliveries were queued');
+  assert.ok(latencies.length >= 10, `enough API calls to judge (${latencies.length})`);
+  // A starved pool would make calls wait for a connection up to the 5 s connect timeout, then fail.
+  assert.ok(p99 < 1_000, `API p99 ${p99.toFixed(0)} ms while delivering`);
 });
 
 test(`a template change through instance A applies to pushes into instance B within ${PROPAGATION_LIMIT_MS} ms`, { timeout: 90_000 }, async () => {
