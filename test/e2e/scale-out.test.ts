@@ -70,7 +70,7 @@ const readyUrl = async (proc: LineProcess): Promise<string> => (await proc.waitF
 
 test('two instances started together on an empty database: both start, one creates the account', async () => {
   const db = await database('together');
-  const both = await Promise.all([0, 1].map(() => startTestLivehook({ flags: { databaseUrl: db.url }, backend: 'postgres' })));
+  const both = await Promise.all([0, 1].map(() => startTestLivehook({ flags: { databaseUrl: db.url } })));
   cleanups.push(() => Promise.all(both.map((lh) => lh.stop())));
   assert.deepEqual(both.map((lh) => lh.bootstrap.created !== undefined).sort(), [false, true], 'exactly one of them bootstrapped');
   assert.equal(both[0]!.bootstrap.hookToken, both[1]!.bootstrap.hookToken, 'they share the generated hook token');
@@ -80,7 +80,7 @@ test('two instances started together on an empty database: both start, one creat
 test('a large delivery backlog does not starve API requests of pool connections', { timeout: 90_000 }, async () => {
   const db = await database('pool');
   const rx = await receiver({ status: 200, delayMs: 20 });
-  const lh = await startTestLivehook({ flags: { databaseUrl: db.url, allowPrivateCallbacks: true, callbackConcurrencyPerHost: 64 }, backend: 'postgres' });
+  const lh = await startTestLivehook({ flags: { databaseUrl: db.url, allowPrivateCallbacks: true, callbackConcurrencyPerHost: 64 } });
   cleanups.push(() => lh.stop());
   const client = lh.client();
   const domain = 'push.pool.example.com';

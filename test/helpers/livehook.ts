@@ -30,8 +30,8 @@ process.once('beforeExit', () => {
 });
 
 /** The data dir's store: SQLite inside it, or (postgres backend) a database created on first use. */
-async function testDatabaseUrl(dataDir: string, backend: TestBackend): Promise<string | undefined> {
-  if (backend === 'sqlite') return undefined;
+async function testDatabaseUrl(dataDir: string): Promise<string | undefined> {
+  if (TEST_BACKEND === 'sqlite') return undefined;
   const file = postgresUrlFile(dataDir);
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
   const { url } = await createTestDatabase(path.basename(dataDir));
@@ -40,20 +40,27 @@ async function testDatabaseUrl(dataDir: string, backend: TestBackend): Promise<s
   return url;
 }
 
+/** Removes the data dir and the PostgreSQL database that belongs to it, if any. */
+async function removeDataDir(dataDir: string): Promise<void> {
+  const file = postgresUrlFile(dataDir);
+  if (fs.existsSync(file)) {
+    const url = fs.readFileSync(file, 'utf8');
+    await dropTestDatabase(url);
+    undropped.delete(url);
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
 /** A fresh store of the test backend, outside any livehook (store and outbox tests). */
-export async function openTestStore(backend: TestBackend = TEST_BACKEND): Promise<{ store: Store; close(): Promise<void> }> {
+export async function openTestStore(): Promise<{ store: Store; close(): Promise<void> }> {
   const dataDir = tempDir('livehook-store-');
-  const databaseUrl = (await testDatabaseUrl(dataDir, backend)) ?? `sqlite:${path.join(dataDir, 'livehook.db')}`;
+  const databaseUrl = (await testDatabaseUrl(dataDir)) ?? `sqlite:${path.join(dataDir, 'livehook.db')}`;
   const store = await openStore(databaseUrl);
   return {
     store,
     close: async () => {
       await store.close();
-      if (databaseUrl.startsWith('postgres')) {
-        await dropTestDatabase(databaseUrl);
-        undropped.delete(databaseUrl);
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await removeDataDir(dataDir);
     },
   };
 }
@@ -72,15 +79,11 @@ export interface TestLivehook extends Livehook {
 }
 
 export async function startTestLivehook(
-  options: {
-    dataDir?: string;
-    flags?: Partial<Record<OptionName, unknown>>;
-    env?: NodeJS.ProcessEnv;
-    backend?: TestBackend;
-  } = {},
+  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestLivehook> {
   const dataDir = options.dataDir ?? tempDir();
-  const databaseUrl = await testDatabaseUrl(dataDir, options.backend ?? TEST_BACKEND);
+  // A test that names its own database (several instances on one) manages it itself.
+  const databaseUrl = options.flags?.databaseUrl === undefined ? await testDatabaseUrl(dataDir) : undefined;
   const config = loadConfig(
     { dataDir, databaseUrl, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
     {},
@@ -96,14 +99,7 @@ export async function startTestLivehook(
     client: (secretId = TEST_SECRET_ID, secretKey = TEST_SECRET_KEY) => sdkClient(livehook.httpUrl, secretId, secretKey),
     stop: async ({ keepData = false } = {}) => {
       await livehook.close();
-      if (keepData) return;
-      const urlFile = postgresUrlFile(dataDir);
-      if (fs.existsSync(urlFile)) {
-        const url = fs.readFileSync(urlFile, 'utf8');
-        await dropTestDatabase(url);
-        undropped.delete(url);
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) await removeDataDir(dataDir);
     },
   }) as TestLivehook;
 }
