@@ -35,7 +35,12 @@ export interface ChangeFeed {
 export async function watchChanges(store: Store, handlers: ChangeHandlers, log: Logger): Promise<ChangeFeed> {
   if (store.backend === 'sqlite') return { connected: true, close: async () => {} };
   const feed = new PostgresChangeFeed(store.url, handlers, log);
-  await feed.connect();
+  try {
+    await feed.connect();
+  } catch (rawError) {
+    await feed.close(); // stops the safety reload of a feed that never listened
+    throw rawError;
+  }
   return feed;
 }
 
