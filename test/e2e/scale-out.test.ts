@@ -106,8 +106,9 @@ test('a large delivery backlog does not starve API requests of pool connections'
   console.log(`API during delivery: ${latencies.length} calls, p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${Number(backlog)} deliveries still queued`);
   assert.ok(Number(backlog) > 0, 'the API calls ran while deliveries were queued');
   assert.ok(latencies.length >= 10, `enough API calls to judge (${latencies.length})`);
-  // A starved pool would make calls wait for a connection up to the 5 s connect timeout, then fail.
-  assert.ok(p99 < 1_000, `API p99 ${p99.toFixed(0)} ms while delivering`);
+  // A starved pool would make calls wait for a connection up to the 5 s connect timeout, then
+  // fail; CPU contention on a loaded machine (this process also delivers) stays well below that.
+  assert.ok(p99 < 3_000, `API p99 ${p99.toFixed(0)} ms while delivering`);
 });
 
 test(`a template change through instance A applies to pushes into instance B within ${PROPAGATION_LIMIT_MS} ms`, { timeout: 90_000 }, async () => {
