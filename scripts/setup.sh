@@ -12,8 +12,10 @@ fi
 
 # Debian packages: build tools for the native SQLite driver; ffmpeg for screenshots, recording
 # and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests; chromium for
-# the console tests (driven by playwright-core, which never downloads a browser of its own).
-packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium)
+# the console tests (driven by playwright-core, which never downloads a browser of its own);
+# PostgreSQL for the PostgreSQL suites (its initdb/pg_ctl also run the private cluster of the
+# restart test).
+packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -17,7 +17,7 @@ import type { Config } from './config.js';
 import { registerConsole } from './console/routes.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
-import { SqliteOutbox } from './delivery/outbox-sqlite.js';
+import { openOutbox } from './delivery/open-outbox.js';
 import { RetentionSweeper } from './delivery/retention.js';
 import { EventSink } from './events/emit.js';
 import { EndReason } from './media/end-reasons.js';
@@ -30,6 +30,7 @@ import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { watchChanges } from './store/change-feed.js';
 import { openStore, type Store } from './store/database.js';
 import { deleteModerationResultsBefore } from './store/moderation-results.js';
 
@@ -68,15 +69,13 @@ export async function startLivehook(
   // everything that builds links reads it through the getter below, at the time it needs it.
   let publicUrl = config.publicUrl;
   const store = await openStore(config.databaseUrl);
-  const boot = await bootstrap(store.db, options.env ?? process.env, config.hookToken);
+  const boot = await store.exclusive(() => bootstrap(store.db, options.env ?? process.env, config.hookToken));
   const cache = new ConfigCache(store.db);
   await cache.invalidate();
   const metrics = createMetrics();
   const health = new Health();
 
-  const outbox = new SqliteOutbox(store.db);
-  // One process per SQLite file: any lease found at start belongs to a process that died.
-  await outbox.releaseAllLeases();
+  const outbox = await openOutbox(store);
   const callbackHttp = createCallbackHttpClient({
     allowPrivate: config.allowPrivateCallbacks,
     allowCidrs: config.allowCallbackCidrs,
@@ -101,6 +100,7 @@ export async function startLivehook(
       for (const row of rows) metrics.eventsEmitted.inc({ event_type: row.eventType, status: row.status });
     },
   });
+  const changes = await watchChanges(store, { config: () => cache.invalidate(), delivery: () => dispatcher.wake() }, log.child({ part: 'changes' }));
   const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
   cache.onChange(() => pushes.revalidate());
   const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
@@ -158,7 +158,7 @@ export async function startLivehook(
   await registerFilesRoute(http, filesDir);
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
-  health.register('store', () => ({ ready: true, backend: store.backend, ...cache.size }));
+  health.register('store', () => ({ ready: true, backend: store.backend, changeFeed: changes.connected, ...cache.size }));
   health.register('delivery', async () => {
     const backlog = await outbox.backlog(Date.now());
     metrics.deliveryBacklog.set({ measure: 'queued' }, backlog.queued);
@@ -215,6 +215,7 @@ export async function startLivehook(
         await events.drain();
         await dispatcher.stop(config.shutdownTimeoutMs / 2);
         await callbackHttp.close();
+        await changes.close();
         await store.close();
       })()),
   };

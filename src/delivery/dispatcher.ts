@@ -18,6 +18,10 @@
  * answers holds a bounded number of rows and slots, and claims keep flowing to everyone else.
  * Claims are made in batches, only when a whole batch fits under `maxClaimed`: one claim per
  * batch, not one per finished attempt.
+ *
+ * Leases: every claimed row not yet attempted to the end (queued in a lane or in flight) has its
+ * lease renewed every third of `leaseMs`, so a row that waits long in a slow host's queue is never
+ * taken by another claim while this process still means to send it.
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
@@ -76,6 +80,9 @@ export class Dispatcher {
   readonly #abort = new AbortController();
   #pending: AttemptOutcome[] = [];
   #flushing: Promise<void> | undefined;
+  /** Ids of claimed rows whose attempt has not finished: the leases to renew. */
+  readonly #held = new Set<number>();
+  #renewTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DispatcherOptions) {
     this.#o = {
@@ -111,6 +118,8 @@ export class Dispatcher {
   start(): void {
     if (this.#mode !== 'idle') return;
     this.#mode = 'running';
+    this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(1, Math.floor(this.#o.leaseMs / 3)));
+    this.#renewTimer.unref();
     this.#loop = this.#run().catch((rawError: unknown) => {
       this.#o.log.fatal({ err: rawError }, 'dispatcher loop died');
       this.#mode = 'stopped';
@@ -134,6 +143,7 @@ export class Dispatcher {
     // Rows still waiting in host queues were never attempted: give them back now.
     const waiting = [...this.#lanes.values()].flatMap((lane) => lane.queue.splice(0));
     this.#claimed -= waiting.length;
+    for (const d of waiting) this.#held.delete(d.id);
     await this.#o.outbox.release(waiting.map((d) => d.id));
     const timedOut = await Promise.race([
       Promise.all(this.#attempts).then(() => false),
@@ -144,23 +154,47 @@ export class Dispatcher {
       await Promise.all(this.#attempts);
     }
     await this.#flush();
+    clearInterval(this.#renewTimer);
     this.#mode = 'stopped';
+  }
+
+  async #renewLeases(): Promise<void> {
+    if (this.#held.size === 0) return;
+    const now = Date.now();
+    try {
+      await this.#o.outbox.renew([...this.#held], now + this.#o.leaseMs, now);
+    } catch (rawError) {
+      // The next renewal (a third of a lease later) tries again; only if every one fails does a
+      // lease run out, and then the cost is a duplicate attempt, never a lost event.
+      this.#o.log.warn({ err: rawError, held: this.#held.size }, 'renewing leases failed');
+    }
   }
 
   async #run(): Promise<void> {
     while (this.#mode === 'running') {
-      this.#woken = false;
-      this.#turnAt = Date.now();
-      const batch = this.#o.claimBatch;
-      if (this.#claimed + batch <= this.#o.maxClaimed) {
-        const saturated = [...this.#lanes].filter(([, lane]) => lane.active + lane.queue.length >= this.#hostLimit).map(([host]) => host);
-        this.#claims++;
-        const rows = await this.#o.outbox.claimDue({ now: this.#turnAt, limit: batch, leaseMs: this.#o.leaseMs, excludeHosts: saturated });
-        for (const delivery of rows) this.#admit(delivery);
-        if (rows.length === batch) continue;
+      try {
+        if (await this.#claimTurn()) continue;
+        await this.#waitForWork();
+      } catch (rawError) {
+        // The store is unreachable (e.g. a PostgreSQL restart): what we hold stays leased and is
+        // renewed or reclaimed later; keep trying at the idle-poll pace rather than stop for good.
+        this.#o.log.error({ err: rawError }, 'claiming deliveries failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, this.#o.idlePollMs));
       }
-      await this.#waitForWork();
     }
+  }
+
+  /** One claim if a batch fits; true when it filled the batch, so more is probably due. */
+  async #claimTurn(): Promise<boolean> {
+    this.#woken = false;
+    this.#turnAt = Date.now();
+    const batch = this.#o.claimBatch;
+    if (this.#claimed + batch > this.#o.maxClaimed) return false;
+    const saturated = [...this.#lanes].filter(([, lane]) => lane.active + lane.queue.length >= this.#hostLimit).map(([host]) => host);
+    this.#claims++;
+    const rows = await this.#o.outbox.claimDue({ now: this.#turnAt, limit: batch, leaseMs: this.#o.leaseMs, excludeHosts: saturated });
+    for (const delivery of rows) this.#admit(delivery);
+    return rows.length === batch;
   }
 
   async #waitForWork(): Promise<void> {
@@ -185,6 +219,7 @@ export class Dispatcher {
 
   #admit(delivery: ClaimedDelivery): void {
     this.#claimed++;
+    this.#held.add(delivery.id);
     let lane = this.#lanes.get(delivery.targetHost);
     if (!lane) this.#lanes.set(delivery.targetHost, (lane = { active: 0, queue: [] }));
     if (lane.active < this.#o.perHostConcurrency) this.#launch(delivery, lane);
@@ -195,6 +230,7 @@ export class Dispatcher {
     lane.active++;
     const attempt: Promise<void> = this.#attempt(delivery).finally(() => {
       this.#attempts.delete(attempt);
+      this.#held.delete(delivery.id);
       this.#claimed--;
       lane.active--;
       const next = this.#mode === 'running' ? lane.queue.shift() : undefined;

@@ -1,109 +1,16 @@
 /**
- * Outbox on SQLite. Storage model: `events` is the append-only log (one row per event, final
- * status written once), `deliveries` the hot table (only what is still to be sent; finished rows
- * are deleted at once, so it stays small), `delivery_attempts` the per-attempt record.
- * Limits: SQLite has one writer, so claims are serialised by the database and leases only guard
- * against a crashed process, never against a second live one — one process per SQLite file.
- * Session order is kept cheaply by parking: a delivery whose session already has an earlier row
- * in the hot table is inserted with `next_attempt_at = PARKED`, and finishing a row un-parks the
- * next one of its session, so claims never scan rows that are waiting on their predecessors.
- * All multi-row work is set-based (`IN (…)` over chunks) because per-row statements dominate
- * the cost at thousands of events per second.
+ * Outbox on SQLite (storage model and session parking: outbox-sql.ts). Limits: SQLite has one
+ * writer, so claims, enqueues and recordings are serialised by the database (parking needs no
+ * row locks), and leases only guard against a crashed process, never against a second live one:
+ * one process per SQLite file, which therefore drops every lease it finds at start.
  */
-import type { Db } from '../store/database.js';
-import type { AttemptOutcome, Backlog, ClaimedDelivery, NewEvent, Outbox, ResendItem } from './outbox.js';
+import type { ClaimedDelivery } from './outbox.js';
+import { chunks, SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
 
-/** Well under SQLite's 32,766 bound parameters per statement, for multi-row statements. */
-const CHUNK = 500;
-
-const chunks = <T>(items: readonly T[], size = CHUNK): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
-
-/** `next_attempt_at` of a delivery waiting for an earlier event of its session to finish. */
-export const PARKED = Number.MAX_SAFE_INTEGER;
-
-export const targetHostOf = (url: string): string => {
-  try {
-    return new URL(url).host.toLowerCase();
-  } catch {
-    // An unparsable URL still needs a host bucket; the attempt will fail as invalid-url.
-    return '';
-  }
-};
-
-export class SqliteOutbox implements Outbox {
-  readonly #db: Db;
-
-  constructor(db: Db) {
-    this.#db = db;
-  }
-
-  async enqueue(events: readonly NewEvent[]): Promise<number[]> {
-    if (events.length === 0) return [];
-    const now = Date.now();
-    return this.#db.transaction().execute(async (trx) => {
-      const ids: number[] = [];
-      for (const batch of chunks(events, 200)) {
-        const inserted = await trx
-          .insertInto('events')
-          .values(
-            batch.map((e) => ({
-              webhook_id: e.webhookId,
-              app_id: e.appId,
-              domain: e.domain,
-              app_name: e.appName,
-              stream: e.stream,
-              event_type: e.eventType,
-              sequence: e.sequence,
-              payload: e.payload,
-              template_id: e.templateId,
-              url: e.url,
-              status: e.status,
-              attempts: 0,
-              created_at: now,
-              finished_at: e.status === 'pending' ? null : now,
-            })),
-          )
-          .returning('id')
-          .execute();
-        const batchIds = inserted.map((r) => Number(r.id));
-        ids.push(...batchIds);
-        // Sessions that already have a row waiting: new events of theirs park behind it.
-        const keys = [...new Set(batch.flatMap((e) => (e.status === 'pending' && e.orderKey ? [e.orderKey] : [])))];
-        const busy = new Set(
-          keys.length === 0
-            ? []
-            : (await trx.selectFrom('deliveries').select('order_key').distinct().where('order_key', 'in', keys).execute()).map((r) => r.order_key),
-        );
-        const deliveries = batch.flatMap((e, i) => {
-          if (e.status !== 'pending') return [];
-          const parked = e.orderKey !== null && busy.has(e.orderKey);
-          if (e.orderKey !== null) busy.add(e.orderKey);
-          return [{
-                event_id: batchIds[i]!,
-                url: e.url,
-                target_host: targetHostOf(e.url),
-                order_key: e.orderKey,
-                event_type: e.eventType,
-                callback_key: e.callbackKey,
-                attempts: 0,
-                next_attempt_at: parked ? PARKED : now,
-                lease_until: 0,
-                created_at: now,
-              }];
-        });
-        if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
-      }
-      return ids;
-    });
-  }
-
+export class SqliteOutbox extends SqlOutbox {
   async claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]> {
     const { now, limit, leaseMs, excludeHosts } = options;
-    return this.#db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       let query = trx
         .selectFrom('deliveries as d')
         .innerJoin('events as e', 'e.id', 'd.event_id')
@@ -130,152 +37,21 @@ export class SqliteOutbox implements Outbox {
       for (const batch of chunks(rows)) {
         await trx.updateTable('deliveries').set({ lease_until: now + leaseMs }).where('id', 'in', batch.map((r) => r.id)).execute();
       }
-      return rows.map((r) => ({
-        id: Number(r.id),
-        eventId: Number(r.event_id),
-        webhookId: r.webhook_id,
-        url: r.url,
-        targetHost: r.target_host,
-        eventType: Number(r.event_type),
-        callbackKey: r.callback_key,
-        payload: r.payload,
-        attempts: Number(r.attempts),
-        orderKey: r.order_key,
-      }));
+      return rows.map(toClaimed);
     });
   }
 
-  async record(outcomes: readonly AttemptOutcome[], now: number): Promise<void> {
-    if (outcomes.length === 0) return;
-    await this.#db.transaction().execute(async (trx) => {
-      for (const batch of chunks(outcomes, 400)) {
-        await trx
-          .insertInto('delivery_attempts')
-          .values(
-            batch.map((o) => ({
-              event_id: o.delivery.eventId,
-              attempt: o.delivery.attempts + 1,
-              started_at: o.startedAt,
-              status_code: o.result.ok ? o.result.status : (o.result.status ?? null),
-              latency_ms: Math.round(o.result.latencyMs),
-              error_kind: o.result.ok ? null : o.result.kind,
-              response_excerpt: o.result.responseExcerpt ?? (o.result.ok ? '' : o.result.message),
-            })),
-          )
-          .execute();
-      }
-      const finishedKeys = new Set<string>();
-      for (const status of ['delivered', 'failed'] as const) {
-        const finished = outcomes.filter((o) => o.verdict.kind === status);
-        for (const o of finished) if (o.delivery.orderKey !== null) finishedKeys.add(o.delivery.orderKey);
-        for (const batch of chunks(finished)) {
-          await trx.deleteFrom('deliveries').where('id', 'in', batch.map((o) => o.delivery.id)).execute();
-          await trx
-            .updateTable('events')
-            .set((eb) => ({ status, finished_at: now, attempts: eb('attempts', '+', 1) }))
-            .where('id', 'in', batch.map((o) => o.delivery.eventId))
-            .execute();
-        }
-      }
-      // Un-park the next event of each session whose head just finished.
-      for (const batch of chunks([...finishedKeys])) {
-        await trx
-          .updateTable('deliveries')
-          .set({ next_attempt_at: now })
-          .where('id', 'in', (eb) =>
-            eb.selectFrom('deliveries').select((e) => e.fn.min('id').as('id')).where('order_key', 'in', batch).groupBy('order_key'),
-          )
-          .where('next_attempt_at', '=', PARKED)
-          .execute();
-      }
-      const retries = outcomes.flatMap((o) => (o.verdict.kind === 'retry' ? [{ ...o, at: o.verdict.at }] : []));
-      // Retry times differ per row (jitter, Retry-After), so these updates stay per row; retries
-      // are the uncommon path.
-      for (const o of retries) {
-        await trx
-          .updateTable('deliveries')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: o.at, lease_until: 0 }))
-          .where('id', '=', o.delivery.id)
-          .execute();
-      }
-      for (const batch of chunks(retries)) {
-        await trx
-          .updateTable('events')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-          .where('id', 'in', batch.map((o) => o.delivery.eventId))
-          .execute();
-      }
-    });
+  protected async begin(): Promise<void> {}
+
+  protected async busySessions(trx: Trx, orderKeys: readonly string[]): Promise<Set<string | null>> {
+    const rows = await trx.selectFrom('deliveries').select('order_key').distinct().where('order_key', 'in', [...orderKeys]).execute();
+    return new Set(rows.map((r) => r.order_key));
   }
 
-  async release(ids: readonly number[]): Promise<void> {
-    for (const batch of chunks(ids)) {
-      await this.#db.updateTable('deliveries').set({ lease_until: 0 }).where('id', 'in', batch).execute();
-    }
-  }
+  protected async enqueued(): Promise<void> {}
 
+  /** Drops every lease: safe only because no other process can hold one (see the header). */
   async releaseAllLeases(): Promise<void> {
-    await this.#db.updateTable('deliveries').set({ lease_until: 0 }).where('lease_until', '>', 0).execute();
-  }
-
-  async nextDueAt(): Promise<number | undefined> {
-    const row = await this.#db
-      .selectFrom('deliveries')
-      .select((eb) => eb.fn.min('next_attempt_at').as('due'))
-      .where('lease_until', '=', 0)
-      .where('next_attempt_at', '<', PARKED)
-      .executeTakeFirst();
-    return row?.due == null ? undefined : Number(row.due);
-  }
-
-  async backlog(now: number): Promise<Backlog> {
-    const row = await this.#db
-      .selectFrom('deliveries')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
-      .executeTakeFirstOrThrow();
-    return { queued: Number(row.n), oldestAgeMs: row.oldest == null ? 0 : Math.max(0, now - Number(row.oldest)) };
-  }
-
-  async resend(items: readonly ResendItem[], now: number): Promise<number> {
-    if (items.length === 0) return 0;
-    await this.#db.transaction().execute(async (trx) => {
-      for (const batch of chunks(items)) {
-        await trx
-          .insertInto('deliveries')
-          .values(
-            batch.map((item) => ({
-              event_id: item.eventId,
-              url: item.url,
-              target_host: targetHostOf(item.url),
-              // A replay is a new run with no ordering promise: it must not wait behind, or hold
-              // up, a live session's events.
-              order_key: null,
-              event_type: item.eventType,
-              callback_key: item.callbackKey,
-              attempts: 0,
-              next_attempt_at: now,
-              lease_until: 0,
-              created_at: now,
-            })),
-          )
-          .execute();
-        await trx
-          .updateTable('events')
-          .set({ status: 'pending', finished_at: null })
-          .where('id', 'in', batch.map((i) => i.eventId))
-          .execute();
-      }
-    });
-    return items.length;
-  }
-
-  async pruneFinished(before: number, limit: number): Promise<number> {
-    const result = await this.#db
-      .deleteFrom('events')
-      .where('id', 'in', (eb) =>
-        eb.selectFrom('events').select('id').where('finished_at', 'is not', null).where('finished_at', '<', before).limit(limit),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    await this.db.updateTable('deliveries').set({ lease_until: 0 }).where('lease_until', '>', 0).execute();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The durable outbox the dispatcher is written against (one interface; SQLite now, PostgreSQL
- * behind the same shape). Vocabulary:
+ * The durable outbox the dispatcher is written against: one interface, with SQLite
+ * (outbox-sqlite.ts) and PostgreSQL (outbox-postgres.ts) behind it. Vocabulary:
  * - event: one Tencent callback payload, kept in the event log with its final status;
  * - delivery: the hot-table row that says an event still has to reach its URL;
  * - attempt: one POST of a delivery, recorded with its outcome.
@@ -79,8 +79,8 @@ export interface Outbox {
   record(outcomes: readonly AttemptOutcome[], now: number): Promise<void>;
   /** Gives claimed deliveries back without an attempt (shutdown). */
   release(ids: readonly number[]): Promise<void>;
-  /** Drops every lease: only safe when no other process can hold one (single-process SQLite). */
-  releaseAllLeases(): Promise<void>;
+  /** Extends the leases of claimed deliveries that are still held (attempts queued or in flight). */
+  renew(ids: readonly number[], until: number, now: number): Promise<void>;
   /** Earliest time something becomes due, if anything is queued. */
   nextDueAt(): Promise<number | undefined>;
   backlog(now: number): Promise<Backlog>;

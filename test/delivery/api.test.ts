@@ -147,8 +147,9 @@ describe('delivery API actions', () => {
       await waitForEvent(client, failedId, FAILING, (e) => e.Status === 'failed');
       await waitUntil(async () => (await describeEvents(client, { Status: 'pending' })).TotalNum === 0, { what: 'first batch finished' });
 
-      // Second batch, from the next whole second on (Beijing time has second resolution): 2 events.
-      boundary = Math.ceil((Date.now() + 1) / 1000) * 1000;
+      // Second batch, from a whole second at least 1 s after the first batch (Beijing time has
+      // second resolution, so EndTime = boundary - 1 s must lie after every first-batch event): 2 events.
+      boundary = Math.ceil((Date.now() + 1001) / 1000) * 1000;
       await sleep(boundary - Date.now() + 20);
       await Promise.all([lh.events.emit(startEvent(streamContext(A, 's5', '14'))), lh.events.emit(pornEvent(streamContext(A, 's5')))]);
       await waitUntil(async () => (await describeEvents(client, { Status: 'pending' })).TotalNum === 0, { what: 'second batch finished' });

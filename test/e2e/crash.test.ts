@@ -7,17 +7,17 @@
  * livehook runs as a child process (test/fixtures/livehook-emitter.ts) so that it can really be
  * killed; the receiver runs here and sees every request of both lives.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import readline from 'node:readline';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { DEFAULT_MAX_CLAIMED } from '../../src/delivery/dispatcher.js';
 import { openStore } from '../../src/store/database.js';
+import { startTsProcess, until } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/livehook.js';
 
 const EVENTS = 20_000;
@@ -27,69 +27,7 @@ const KILL_AFTER = 5_000;
 const RECEIVER_DELAY_MS = 2;
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/livehook-emitter.ts');
 
-interface Fixture {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the first stdout line for which `match` is true. */
-  waitFor(match: (line: string) => boolean, timeoutMs: number): Promise<string>;
-}
-
-function startFixture(args: string[]): Fixture {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const listeners = new Set<(line: string) => void>();
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    for (const listener of listeners) listener(line);
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  void exited.then(({ code, signal }) => {
-    if (code !== 0 && signal === null && stderr) console.error(`fixture exited ${code}:\n${stderr}`);
-  });
-  return {
-    child,
-    lines,
-    exited,
-    waitFor: (match, timeoutMs) =>
-      new Promise<string>((resolve, reject) => {
-        const found = lines.find(match);
-        if (found !== undefined) return resolve(found);
-        const timer = setTimeout(() => {
-          listeners.delete(listener);
-          reject(new Error(`fixture: no matching line within ${timeoutMs} ms; last lines: ${lines.slice(-5).join(' | ')}; stderr: ${stderr.slice(-2000)}`));
-        }, timeoutMs);
-        const listener = (line: string): void => {
-          if (!match(line)) return;
-          clearTimeout(timer);
-          listeners.delete(listener);
-          resolve(line);
-        };
-        listeners.add(listener);
-        void exited.then(({ code, signal }) => {
-          if (!listeners.has(listener)) return;
-          clearTimeout(timer);
-          listeners.delete(listener);
-          reject(new Error(`fixture exited (${code ?? signal}) before a matching line; stderr: ${stderr.slice(-2000)}`));
-        });
-      }),
-  };
-}
-
-/** Polls `check` every 20 ms until it is true. */
-async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const startFixture = (args: string[]) => startTsProcess(FIXTURE, args);
 
 const dataDir = tempDir('livehook-crash-');
 const children: ChildProcess[] = [];

@@ -1,14 +1,69 @@
-/** Starts a real livehook on a free port with a throwaway data dir, and official-SDK clients for it. */
+/**
+ * Starts a real livehook on a free port with a throwaway data dir, and official-SDK clients for it.
+ * The store backend is LIVEHOOK_TEST_BACKEND (`sqlite`, the default, or `postgres`: a throwaway
+ * database per data dir); scripts/run-tests.mjs runs the store-backed suites once per backend.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tencentcloud from 'tencentcloud-sdk-nodejs';
 import { loadConfig, type OptionName } from '../../src/config.js';
 import { startLivehook, type Livehook } from '../../src/main.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { createTestDatabase, dropTestDatabase } from './postgres.js';
 
 export const TEST_APPID = 1250000000;
 export const TEST_SECRET_ID = 'AKIDtestlivehook00000000000000000000';
 export const TEST_SECRET_KEY = 'testSecretKeyForLivehook000000000';
+
+export type TestBackend = 'sqlite' | 'postgres';
+
+export const TEST_BACKEND: TestBackend = process.env.LIVEHOOK_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Where the data dir's PostgreSQL database URL is kept, so a restart on the same dir finds it. */
+const postgresUrlFile = (dataDir: string): string => path.join(dataDir, 'postgres-url');
+
+/** Test databases of this process not dropped yet: some tests keep data, or only close(). */
+const undropped = new Set<string>();
+process.once('beforeExit', () => {
+  void Promise.all([...undropped].map((url) => dropTestDatabase(url)));
+});
+
+/** The data dir's store: SQLite inside it, or (postgres backend) a database created on first use. */
+async function testDatabaseUrl(dataDir: string): Promise<string | undefined> {
+  if (TEST_BACKEND === 'sqlite') return undefined;
+  const file = postgresUrlFile(dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  const { url } = await createTestDatabase(path.basename(dataDir));
+  fs.writeFileSync(file, url);
+  undropped.add(url);
+  return url;
+}
+
+/** Removes the data dir and the PostgreSQL database that belongs to it, if any. */
+async function removeDataDir(dataDir: string): Promise<void> {
+  const file = postgresUrlFile(dataDir);
+  if (fs.existsSync(file)) {
+    const url = fs.readFileSync(file, 'utf8');
+    await dropTestDatabase(url);
+    undropped.delete(url);
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A fresh store of the test backend, outside any livehook (store and outbox tests). */
+export async function openTestStore(): Promise<{ store: Store; close(): Promise<void> }> {
+  const dataDir = tempDir('livehook-store-');
+  const databaseUrl = (await testDatabaseUrl(dataDir)) ?? `sqlite:${path.join(dataDir, 'livehook.db')}`;
+  const store = await openStore(databaseUrl);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await removeDataDir(dataDir);
+    },
+  };
+}
 
 export type LiveClient = InstanceType<typeof tencentcloud.live.v20180801.Client>;
 
@@ -27,8 +82,10 @@ export async function startTestLivehook(
   options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestLivehook> {
   const dataDir = options.dataDir ?? tempDir();
+  // A test that names its own database (several instances on one) manages it itself.
+  const databaseUrl = options.flags?.databaseUrl === undefined ? await testDatabaseUrl(dataDir) : undefined;
   const config = loadConfig(
-    { dataDir, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
+    { dataDir, databaseUrl, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
     {},
   );
   const env = {
@@ -42,7 +99,7 @@ export async function startTestLivehook(
     client: (secretId = TEST_SECRET_ID, secretKey = TEST_SECRET_KEY) => sdkClient(livehook.httpUrl, secretId, secretKey),
     stop: async ({ keepData = false } = {}) => {
       await livehook.close();
-      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) await removeDataDir(dataDir);
     },
   }) as TestLivehook;
 }
