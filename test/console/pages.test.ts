@@ -1,13 +1,15 @@
 /**
  * The other console pages in real Chromium, against a real livehook and receiver: Send test
  * shows the receiver's answer; deleting a bound template shows the API's reason; the push URL
- * generator signs with md5(key + StreamName + txTime); Streams and Moderation show their empty
- * or error states (Moderation's action may not exist yet: the API's InvalidAction is shown).
+ * generator signs with md5(key + StreamName + txTime); Streams shows its empty states;
+ * Moderation shows its empty state, then a flagged screenshot kept by livehook.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
+import { insertModerationResult } from '../../src/store/moderation-results.js';
+import { TEST_APPID } from '../helpers/livehook.js';
 import { signIn, snapshot } from './browser.js';
 import { bindNewTemplate, startConsoleHarness, type ConsoleHarness } from './harness.js';
 
@@ -120,15 +122,34 @@ describe('console: templates, push configuration, streams, moderation', () => {
     );
   });
 
-  test('Streams and Moderation show their empty or error states', async () => {
+  test('Streams and Moderation show their empty states; a flagged screenshot shows with its label, score and picture', async () => {
     await page.getByRole('link', { name: 'Streams', exact: true }).click();
     await page.getByText('No stream is being pushed right now.').waitFor();
     await page.getByText('No stream is forbidden.').waitFor();
 
     await page.getByRole('link', { name: 'Moderation' }).click();
     await page.getByRole('heading', { name: 'Moderation' }).waitFor();
-    // Until DescribeModerationResults exists the API's own InvalidAction message is shown.
-    await page.getByText(/\(InvalidAction\)$|No flagged screenshots\./).waitFor();
+    await page.getByText('No flagged screenshots.').waitFor();
+
+    // What capture keeps for a flagged frame (test/e2e/capture.test.ts makes real ones).
+    await insertModerationResult(h.livehook.store.db, {
+      app_id: TEST_APPID,
+      domain_name: DOMAIN,
+      app_name: 'live',
+      stream_name: 'flagged_stream',
+      pic_url: '/files/snapshots/flagged.jpg',
+      suggestion: 'Block',
+      label: 'Porn',
+      sub_label: 'PornHigh',
+      score: 93,
+      label_results: '[]',
+      screenshot_at: Date.now(),
+    });
+    await page.getByRole('button', { name: 'Search' }).click();
+    const card = page.locator('figure', { hasText: 'flagged_stream' });
+    await card.getByText('Block').waitFor();
+    assert.match(await card.innerText(), /Porn \/ PornHigh · score 93/);
+    assert.equal(await card.locator('img').getAttribute('src'), '/files/snapshots/flagged.jpg');
     await snapshot(page, 'moderation');
   });
 });

@@ -1,7 +1,6 @@
 /**
  * Moderation: flagged screenshots with label, score and suggestion, from DescribeModerationResults
- * (StartTime/EndTime in Beijing time, DomainName, StreamName, paging). When the server does not
- * have that action, the API's own error (InvalidAction) is what the page shows.
+ * (StartTime/EndTime in Beijing time, DomainName, StreamName, paging).
  */
 import { useState, type FormEvent } from 'react';
 import { Pager } from '../components/pager';
@@ -26,6 +25,9 @@ export function Moderation() {
     e.preventDefault();
     setFilters(draft);
     setPage(1);
+    // Search also refreshes when the filters are unchanged (new flagged frames keep arriving);
+    // if they did change, this answer is dropped for the one with the new filters.
+    void results.reload();
   };
 
   return (
