@@ -54,6 +54,9 @@ export const DEFAULT_MAX_CLAIMED = 4096;
 export const DEFAULT_PER_HOST_CONCURRENCY = 16;
 export const DEFAULT_CLAIM_BATCH = 512;
 export const DEFAULT_IDLE_POLL_MS = 1000;
+/** A flush waits for this many outcomes, or RECORD_DELAY_MS, whichever comes first. */
+export const RECORD_BATCH = 256;
+export const RECORD_DELAY_MS = 10;
 /** A host may hold this many times its concurrency in claimed rows before claims skip it. */
 export const HOST_QUEUE_FACTOR = 8;
 
@@ -80,6 +83,8 @@ export class Dispatcher {
   readonly #abort = new AbortController();
   #pending: AttemptOutcome[] = [];
   #flushing: Promise<void> | undefined;
+  /** Ends the wait of a flush that is gathering outcomes. */
+  #recordNow: (() => void) | undefined;
   /** Ids of claimed rows whose attempt has not finished: the leases to renew. */
   readonly #held = new Set<number>();
   #renewTimer: NodeJS.Timeout | undefined;
@@ -279,12 +284,19 @@ export class Dispatcher {
   }
 
   /**
-   * One writer: outcomes that arrive during a flush go in the next one, and a flush first yields
-   * once so that every response read in the same turn of the event loop joins it.
+   * One writer: outcomes that arrive during a flush go in the next one, and a flush first waits
+   * (see below) so that outcomes arriving close together share one transaction.
    */
   #flush(): Promise<void> {
     this.#flushing ??= (async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, RECORD_DELAY_MS);
+        this.#recordNow = () => {
+          clearTimeout(timer);
+          setImmediate(resolve);
+        };
+      });
+      this.#recordNow = undefined;
       while (this.#pending.length > 0) {
         const batch = this.#pending;
         this.#pending = [];
@@ -306,6 +318,10 @@ export class Dispatcher {
         if ((unparked && !this.#allLanesSaturated()) || retried) this.wake();
       }
     })().finally(() => (this.#flushing = undefined));
+    // Each recording is one transaction whose commit costs far more than its rows: while other
+    // attempts are still out, let their outcomes gather (bounded in rows and time) to share it.
+    // The caller's own attempt is still counted in #attempts.
+    if (this.#pending.length >= RECORD_BATCH || this.#attempts.size <= 1 || this.#mode !== 'running') this.#recordNow?.();
     return this.#flushing;
   }
 

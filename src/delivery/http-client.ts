@@ -12,6 +12,7 @@
  *   are told apart by `kind`, not by message text.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { EventEmitter } from 'node:events';
 import { isIP, isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
@@ -286,6 +287,23 @@ function ipLiteralOf(hostname: string): string | null {
   return isIP(bare) ? bare : null;
 }
 
+/**
+ * A request's own abort handle. undici accepts an EventEmitter with `aborted`/`reason` as its
+ * `signal`; an AbortController (an EventTarget) costs several times more to create and listen
+ * on, which shows at thousands of callbacks per second.
+ */
+class RequestAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown;
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Client
 
@@ -327,7 +345,7 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
       return { ok: false, kind: 'blocked-address', latencyMs: 0, message: `${literal} is a refused address` };
     }
 
-    const controller = new AbortController();
+    const controller = new RequestAbort();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -343,7 +361,7 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
         method: 'POST',
         headers,
         body,
-        signal: controller.signal,
+        signal: controller,
       });
       const responseExcerpt = await readExcerpt(response.body);
       const status = response.statusCode;
