@@ -10,16 +10,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
+import type { RecordFormat, RecordTemplateConfig } from '../bindings/config-cache.js';
 import { recordFileReady, type RecordFileInfo } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
 import { FfmpegProcess, liveInput } from './ffmpeg.js';
 
-export type RecordFormat = 'flv' | 'mp4' | 'hls';
-
-export interface RecordSpec {
-  readonly formats: ReadonlyArray<{ readonly format: RecordFormat; readonly intervalSeconds: number }>;
-}
+/** A stream's recording settings: its record template, as the config cache resolved it. */
+export type RecordSpec = Pick<RecordTemplateConfig, 'formats'>;
 
 export interface RecorderDeps {
   readonly rtmpUrl: string;

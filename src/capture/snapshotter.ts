@@ -10,6 +10,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { SnapshotTemplateConfig } from '../bindings/config-cache.js';
 import { snapshotTaken, pornDetected } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
@@ -18,15 +19,8 @@ import { snapshotPath } from './file-names.js';
 import { FixedFrames, JpegFrames } from './jpeg-frames.js';
 import { jpegSize } from './jpeg-size.js';
 
-export interface SnapshotSpec {
-  readonly intervalSeconds: number;
-  /** 0 = the stream's own size (both 0), or keep the aspect ratio (one 0). */
-  readonly width: number;
-  readonly height: number;
-  readonly pornFlag: boolean;
-  readonly cosPrefix: string;
-  readonly cosFileName: string;
-}
+/** A stream's screenshot settings: its snapshot template, as the config cache resolved it. */
+export type SnapshotSpec = Omit<SnapshotTemplateConfig, 'id' | 'appId'>;
 
 /** What the snapshotter needs from moderation: classify a frame, and say whether to call back. */
 export interface FrameModeration {
