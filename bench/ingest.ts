@@ -15,7 +15,7 @@
  * Usage: npx tsx bench/ingest.ts [--publishers 100] [--hold-seconds 10] [--stagger-ms 0]
  *        [--file-seconds 20] [--keep]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { requireFfmpeg, startPush, type Push } from '../test/helpers/ffmpeg.js';
 import { sdkClient, type LiveClient } from '../test/helpers/livehook.js';
+import { rssMb, startLivehookProcess } from './livehook-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -145,17 +146,6 @@ function waitForCount(map: Map<string, Arrival>, n: number, timeoutMs: number): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// livehook child. Its JSON log goes to a file, not a pipe: pino writes stdout synchronously, so
-// a pipe that the bench is slow to drain would stall livehook itself. The log gives the bound
-// ports and the `push accepted` moments (Date.now() in livehook, the same clock as the receiver).
-
-interface LivehookChild {
-  child: ChildProcess;
-  httpUrl: string;
-  rtmpPort: number;
-  logFile: string;
-}
-
 interface LogScan {
   accepted: Map<string, number>;
   refused: string[];
@@ -179,42 +169,6 @@ function scanLog(logFile: string): LogScan {
   return scan;
 }
 
-async function startLivehook(dataDir: string, logFile: string): Promise<LivehookChild> {
-  const out = fs.openSync(logFile, 'w');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import', 'tsx', 'src/cli/main.ts', 'serve',
-      '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0',
-      '--allow-private-callbacks', '--log-level', 'info',
-    ],
-    {
-      env: { ...process.env, LIVEHOOK_SECRET_ID: SECRET_ID, LIVEHOOK_SECRET_KEY: SECRET_KEY, LIVEHOOK_ADMIN_PASSWORD: 'bench-password' },
-      stdio: ['ignore', out, 'inherit'],
-    },
-  );
-  fs.closeSync(out);
-  let exited: number | null | undefined;
-  child.once('exit', (code) => {
-    exited = code;
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`livehook exited early (code ${exited}); log in ${logFile}`);
-    const started = fs
-      .readFileSync(logFile, 'utf8')
-      .split('\n')
-      .find((line) => line.includes('"livehook started"'));
-    if (started) {
-      const entry = JSON.parse(started) as { address: string; rtmpPort: number };
-      return { child, httpUrl: entry.address, rtmpPort: entry.rtmpPort, logFile };
-    }
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error('livehook did not start within 60 s');
-}
-
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -229,12 +183,6 @@ function safeCpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
 }
 
 /** Whole-machine busy fraction between two /proc/stat readings. */
@@ -281,7 +229,13 @@ async function main(): Promise<void> {
   // 2. livehook + receiver + configuration.
   const receiver = await startReceiver();
   const receiverUrl = receiver.url;
-  const livehook = await startLivehook(path.join(work, 'data'), path.join(work, 'livehook.log'));
+  const livehook = await startLivehookProcess({
+    dataDir: path.join(work, 'data'),
+    logFile: path.join(work, 'livehook.log'),
+    secretId: SECRET_ID,
+    secretKey: SECRET_KEY,
+    extraArgs: ['--allow-private-callbacks', '--log-level', 'info'],
+  });
   const pid = livehook.child.pid!;
   const pushes: Push[] = [];
   try {
