@@ -64,6 +64,8 @@ export interface Classifier {
   /** Class probabilities for one 224×224 rgb24 frame (150,528 bytes), or null if the frame was dropped. */
   classify(streamKey: string, rgb224: Uint8Array): Promise<ClassScores | null>;
   stats(): ClassifierStats;
+  /** True once the classifier as a whole has failed (see Failure above): every call rejects. */
+  readonly broken: boolean;
   /** Stops the workers; waiting and in-flight calls reject. Idempotent. */
   close(): Promise<void>;
 }
@@ -179,6 +181,10 @@ class WorkerPoolClassifier implements Classifier {
       }
       if (queue.length === 0 && this.#queues.get(streamKey) === queue) this.#queues.delete(streamKey);
     });
+  }
+
+  get broken(): boolean {
+    return this.#state === 'failed';
   }
 
   stats(): ClassifierStats {
