@@ -72,7 +72,19 @@ export async function startLivehook(
   const boot = await store.exclusive(() => bootstrap(store.db, options.env ?? process.env, config.hookToken));
   const cache = new ConfigCache(store.db);
   await cache.invalidate();
-  const metrics = createMetrics();
+  const moderator = new Moderator({
+    modelCacheDir: path.join(config.dataDir, 'models'),
+    thresholds: config.moderationThresholds,
+    sendAll: config.moderationSendAll,
+    workers: config.moderationWorkers,
+    log: log.child({ part: 'moderation' }),
+  });
+  const metrics = createMetrics({
+    moderation: () => {
+      const stats = moderator.stats();
+      return stats && { classified: stats.classified, dropped: stats.dropped, failed: stats.failed, pending: stats.pending };
+    },
+  });
   const health = new Health();
 
   const outbox = await openOutbox(store);
@@ -107,13 +119,6 @@ export async function startLivehook(
   const filesDir = path.join(config.dataDir, 'files');
   const ffmpeg = ffmpegAvailable();
   if (!ffmpeg) log.warn('ffmpeg not found on PATH: screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
-  const moderator = new Moderator({
-    modelCacheDir: path.join(config.dataDir, 'models'),
-    thresholds: config.moderationThresholds,
-    sendAll: config.moderationSendAll,
-    workers: config.moderationWorkers,
-    log: log.child({ part: 'moderation' }),
-  });
   const captureLog = log.child({ part: 'capture' });
   const capture = ffmpeg
     ? new CaptureManager({
@@ -170,11 +175,7 @@ export async function startLivehook(
   // Missing ffmpeg is reported, not fatal: callbacks for pushes still work without it.
   health.register('capture', () => {
     const available = ffmpeg ? 'available' : 'unavailable: ffmpeg not found';
-    const moderation = moderator.stats();
-    if (moderation) {
-      for (const outcome of ['classified', 'dropped', 'failed', 'pending'] as const) metrics.moderationFrames.set({ outcome }, moderation[outcome]);
-    }
-    return { ready: true, screenshots: available, recording: available, streams: capture?.active ?? 0, moderation };
+    return { ready: true, screenshots: available, recording: available, streams: capture?.active ?? 0, moderation: moderator.stats() };
   });
 
   dispatcher.start();

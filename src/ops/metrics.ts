@@ -12,7 +12,15 @@ export interface Metrics {
   readonly moderationFrames: Gauge<'outcome'>;
 }
 
-export function createMetrics(): Metrics {
+/** Frame counts of porn detection, or null while its classifier has not started. */
+export type ModerationCounts = Record<'classified' | 'dropped' | 'failed' | 'pending', number>;
+
+export interface MetricSources {
+  /** Read at each scrape, so /metrics is current without anyone polling /healthz. */
+  readonly moderation?: () => ModerationCounts | null;
+}
+
+export function createMetrics(sources: MetricSources = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'livehook_' });
   return {
@@ -60,6 +68,11 @@ export function createMetrics(): Metrics {
       help: 'Porn detection: frames classified, dropped (classifier behind) and failed since start; pending now',
       labelNames: ['outcome'],
       registers: [registry],
+      collect() {
+        const counts = sources.moderation?.();
+        if (!counts) return;
+        for (const [outcome, value] of Object.entries(counts)) this.set({ outcome }, value);
+      },
     }),
   };
 }

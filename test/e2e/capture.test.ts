@@ -142,6 +142,9 @@ describe('screenshots, porn detection and recording (default moderation threshol
       const health = (await (await fetch(`${suite.lh.httpUrl}/healthz`)).json()) as { capture: { moderation: { classified: number } | null } };
       return (health.capture.moderation?.classified ?? 0) >= 2;
     }, 60_000, 'two classified frames');
+    const metrics = await (await fetch(`${suite.lh.httpUrl}/metrics`)).text();
+    const classified = Number(/^livehook_moderation_frames\{outcome="classified"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(classified >= 2, `/metrics counts the classified frames: ${classified}`);
     await pushing.done;
     await suite.receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
     assert.equal(suite.receiver.received((r) => r.path === '/porn').length, 0, 'a plain test pattern is not flagged');
