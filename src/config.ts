@@ -69,8 +69,9 @@ export type Config = Readonly<{
   readonly dataDir: string;
   /** Resolved database URL: `sqlite:<file>` or `postgres://…`. */
   readonly databaseUrl: string;
-  /** Resolved public base URL without a trailing slash. */
-  readonly publicUrl: string;
+  /** --public-url without a trailing slash; undefined = the HTTP server's own address, which is
+   *  only known once it listens (with --http-port 0). */
+  readonly publicUrl: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -111,8 +112,6 @@ export function loadConfig(
       `invalid --database-url (${envName('databaseUrl')}): expected sqlite:<file> or postgres://… (got ${JSON.stringify(databaseUrl)})`,
     );
   }
-  const advertisedHost = out.host === '0.0.0.0' || out.host === '::' ? '127.0.0.1' : out.host;
-  const publicUrl = ((out.publicUrl as string | undefined) ??
-    `http://${advertisedHost}:${out.httpPort}`).replace(/\/+$/, '');
+  const publicUrl = (out.publicUrl as string | undefined)?.replace(/\/+$/, '');
   return Object.freeze({ ...out, dataDir, databaseUrl, publicUrl }) as Config;
 }

@@ -65,9 +65,9 @@ export async function startLivehook(
   options: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<Livehook> {
   const log = options.log ?? createLogger(config.logLevel);
-  // With --http-port 0 the default public URL names port 0 until the server has a real port;
-  // everything that builds links reads it through the getter below, at the time it needs it.
-  let publicUrl = config.publicUrl;
+  // Without --public-url, links use the server's own address, known only once it listens: what
+  // builds links reads `publicUrl` through the getters below, when it needs it.
+  let publicUrl = config.publicUrl ?? '';
   const store = await openStore(config.databaseUrl);
   const boot = await store.exclusive(() => bootstrap(store.db, options.env ?? process.env, config.hookToken));
   const cache = new ConfigCache(store.db);
@@ -185,7 +185,7 @@ export async function startLivehook(
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-  if (config.httpPort === 0 && config.publicUrl === httpUrl.replace(/:\d+$/, ':0')) publicUrl = httpUrl;
+  publicUrl = config.publicUrl ?? httpUrl;
   log.info({ address, rtmpPort, migrations: store.migrations, dataDir: config.dataDir }, 'livehook started');
 
   let closing: Promise<void> | undefined;

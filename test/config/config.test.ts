@@ -14,7 +14,7 @@ test('defaults follow SPEC §2', () => {
   assert.equal(config.host, '0.0.0.0');
   assert.equal(config.dataDir, path.resolve('./data'));
   assert.equal(config.databaseUrl, `sqlite:${path.resolve('./data/livehook.db')}`);
-  assert.equal(config.publicUrl, 'http://127.0.0.1:8080');
+  assert.equal(config.publicUrl, undefined, 'no --public-url: livehook uses its own address once it listens');
   assert.equal(config.retrySchedule, 'tencent');
   assert.equal(config.allowPrivateCallbacks, false);
   assert.deepEqual(config.allowCallbackCidrs, []);
