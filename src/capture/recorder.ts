@@ -44,7 +44,6 @@ export class StreamRecorder {
   readonly #dir: string;
   readonly #urlBase: string;
   readonly #startedAt = Date.now();
-  #files = 0;
 
   constructor(
     private readonly session: PushSession,
@@ -64,10 +63,6 @@ export class StreamRecorder {
     for (const { format, intervalSeconds } of this.spec.formats) {
       this.#runs.push(format === 'hls' ? this.#hls(base) : this.#segments(format, intervalSeconds, base));
     }
-  }
-
-  get files(): number {
-    return this.#files;
   }
 
   #input(): string[] {
@@ -130,7 +125,6 @@ export class StreamRecorder {
       this.deps.log.warn({ err: rawError, file }, 'recorded file is missing; no callback');
       return;
     }
-    this.#files++;
     const info: RecordFileInfo = {
       recordFileId: newRecordFileId(),
       format,

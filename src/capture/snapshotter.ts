@@ -57,7 +57,6 @@ function scaleFilter(width: number, height: number): string {
 export class StreamSnapshotter {
   readonly #ffmpeg: FfmpegProcess;
   readonly #pending = new Set<Promise<void>>();
-  #frames = 0;
   #lastAt = 0;
 
   constructor(
@@ -126,10 +125,6 @@ export class StreamSnapshotter {
     });
   }
 
-  get frames(): number {
-    return this.#frames;
-  }
-
   #track(work: Promise<void>): void {
     const guarded = work.catch((rawError: unknown) => {
       this.deps.log.error({ err: rawError, stream: this.session.stream }, 'screenshot handling failed');
@@ -151,7 +146,6 @@ export class StreamSnapshotter {
       this.deps.log.error({ err: rawError, file }, 'could not save a screenshot');
       return undefined;
     }
-    this.#frames++;
     await this.deps.events.emit(
       snapshotTaken(c, { at, fileSize: jpeg.length, width: size.width, height: size.height, picUrl, picFullUrl: this.deps.publicUrl + picUrl }),
     );
