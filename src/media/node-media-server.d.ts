@@ -15,7 +15,6 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
     onDeleteStream(invokeMessage: InvokeMessage): void;
   }
 
-
   class RtmpSession {
     constructor(socket: Socket);
     readonly id: string;
@@ -35,6 +34,8 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
     onConnect: (req: { app: string; name: string; host: string; query: Record<string, unknown> }) => void;
     onPush: () => void;
     onPlay: () => void;
+    onData: (data: Buffer) => void;
+    onPacket: (packet: unknown) => void;
     onClose: () => void;
     close: () => void;
   }

@@ -155,6 +155,7 @@ export class PushSessions {
       session.height = video.height;
     }
     session.state = 'started';
+    this.#log.info({ domain: session.context.domain, app: session.app, stream: session.stream, width: session.width, height: session.height }, 'push started');
     const stored = this.#emit(pushStarted(session.context, this.#pushInfo(session, session.startedAt)));
     this.#notify('started', session);
     return stored;

@@ -27,7 +27,7 @@ import { pushDomainOf, type PushSession, type PushSessions } from './push-sessio
 
 /** A publisher that sends nothing for this long is considered gone (errcode 8). */
 export const IDLE_TIMEOUT_MS = 20_000;
-/** How long push start waits for the stream's metadata, so width/height can be reported. */
+/** How long push start waits for the stream's first packet (its metadata: width and height). */
 export const METADATA_WAIT_MS = 100;
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 
@@ -40,6 +40,7 @@ class LivehookRtmpSession extends RtmpSession {
   #unpublished = false;
   #refused = false;
   #push: PushSession | undefined;
+  #metadataWait: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, private readonly ingest: EmbeddedRtmpServer) {
     super(socket);
@@ -55,14 +56,32 @@ class LivehookRtmpSession extends RtmpSession {
       this.#unpublished = true;
       rtmpDeleteStream(message);
     };
+    // The library writes each reply message on its own (connect alone sends four); corked, the
+    // replies to one read leave in one write, and 100 publishers connecting at once cost less.
+    const libraryOnData = this.onData;
+    this.onData = (data) => {
+      this.socket.cork();
+      try {
+        libraryOnData(data);
+      } finally {
+        this.socket.uncork();
+      }
+    };
     const libraryOnPush = this.onPush;
+    const libraryOnPacket = this.onPacket;
     const libraryOnClose = this.onClose;
     this.onConnect = (req) => this.#connect(req);
     this.onPush = () => {
       if (this.#refused || !this.#push) return;
       libraryOnPush();
-      if (this.isPublisher) this.#announce(this.#push);
-      else this.#end(EndReason.network);
+      if (!this.isPublisher) return this.#end(EndReason.network);
+      // Publishers send their metadata first: push start goes with the first packet (width and
+      // height known from it), or without them if nothing comes in time.
+      this.#metadataWait = setTimeout(() => this.#announce(), METADATA_WAIT_MS);
+    };
+    this.onPacket = (packet) => {
+      libraryOnPacket(packet);
+      this.#announce();
     };
     this.onClose = () => {
       libraryOnClose();
@@ -120,23 +139,15 @@ class LivehookRtmpSession extends RtmpSession {
     this.socket.destroy();
   }
 
-  /** Push start waits briefly for onMetaData so that width and height are known. */
-  #announce(push: PushSession): void {
-    const deadline = Date.now() + METADATA_WAIT_MS;
-    const check = () => {
-      if (push.state !== 'admitted') return;
-      if (this.videoWidth > 0 || Date.now() >= deadline || this.socket.destroyed) {
-        void this.ingest.sessions.started(push, { width: this.videoWidth || 0, height: this.videoHeight || 0 });
-      } else {
-        setTimeout(check, 10);
-      }
-    };
-    check();
+  #announce(): void {
+    clearTimeout(this.#metadataWait);
+    if (this.#push?.state === 'admitted') void this.ingest.sessions.started(this.#push, { width: this.videoWidth || 0, height: this.videoHeight || 0 });
   }
 
   #end(reason: PushEnd): void {
     const push = this.#push;
     if (!push) return;
+    clearTimeout(this.#metadataWait);
     if (this.videoWidth > 0) {
       push.width = this.videoWidth;
       push.height = this.videoHeight;

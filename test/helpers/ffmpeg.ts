@@ -2,7 +2,7 @@
  * Spawns real ffmpeg RTMP pushes for the ingest tests and the ingest benchmark.
  *
  * - Source: `testsrc` (320x240, libx264 ultrafast, `-re`) for `seconds` or until stopped, or a
- *   pre-encoded `file` looped with `-c copy` (the benchmark: no encoding cost).
+ *   pre-encoded `file` (usually looped) with `-c copy` (the benchmarks: no encoding cost).
  * - `-rtmp_tcurl` names the push domain; `-rw_timeout` is always set so that a push to a server
  *   that stops answering fails instead of hanging.
  * - Timings (Date.now(), same clock as the test receivers and livehook's logs): spawn, TCP
@@ -20,12 +20,21 @@ export interface PushOptions {
   readonly tcUrl?: string;
   /** Seconds of testsrc to push (`-t`); omit to push until stop()/kill(). Ignored with `file`. */
   readonly seconds?: number;
-  /** Push this pre-encoded FLV in a loop (`-stream_loop -1 -c copy`) instead of encoding testsrc. */
+  /** Push this pre-encoded FLV (`-c copy`) instead of encoding testsrc. */
   readonly file?: string;
+  /** Loop `file` (`-stream_loop -1`), default true; false for a FIFO, which cannot be rewound. */
+  readonly loop?: boolean;
   /** testsrc size, default 320x240. */
   readonly size?: string;
   /** testsrc frame rate, default 25. */
   readonly rate?: number;
+  /**
+   * `-tcp_nodelay 1`: send each RTMP message at once, as OBS does, instead of ffmpeg's default
+   * Nagle, which holds the second write of every command for the server's delayed ACK (~40 ms).
+   */
+  readonly noDelay?: boolean;
+  /** More output options, before the URL (e.g. `-flvflags no_metadata`). */
+  readonly outputArgs?: readonly string[];
   /** `-rw_timeout` in milliseconds, default 5000. */
   readonly rwTimeoutMs?: number;
   /** Safety net: SIGKILL if ffmpeg is still running after this long (default: seconds + 30 s, or 120 s). */
@@ -88,13 +97,15 @@ export function pushArgs(options: PushOptions): string[] {
   const rwTimeoutUs = String((options.rwTimeoutMs ?? 5000) * 1000);
   const args = ['-hide_banner', '-nostats', '-v', options.logLevel ?? 'verbose'];
   if (options.file) {
-    args.push('-re', '-stream_loop', '-1', '-i', options.file, '-c', 'copy');
+    args.push('-re', ...(options.loop === false ? [] : ['-stream_loop', '-1']), '-i', options.file, '-c', 'copy');
   } else {
     args.push('-re', '-f', 'lavfi', '-i', `testsrc=size=${options.size ?? '320x240'}:rate=${options.rate ?? 25}`);
     if (options.seconds !== undefined) args.push('-t', String(options.seconds));
     args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(options.rate ?? 25));
   }
   args.push('-f', 'flv', '-rw_timeout', rwTimeoutUs);
+  if (options.noDelay) args.push('-tcp_nodelay', '1');
+  if (options.outputArgs) args.push(...options.outputArgs);
   if (options.tcUrl) args.push('-rtmp_tcurl', options.tcUrl);
   args.push(options.url);
   return args;

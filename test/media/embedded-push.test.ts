@@ -179,6 +179,21 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     assertSigned(end);
   });
 
+  test('a publisher that sends no metadata: push start goes out while live, width and height 0', async () => {
+    const stream = 'embedded_no_metadata';
+    const result = await push({ url: `${rtmpBase}/${stream}`, tcUrl: `rtmp://${DOMAIN}/live`, seconds: 2, outputArgs: ['-flvflags', 'no_metadata'] });
+    assert.equal(result.code, 0, describeResult(result));
+    const [begin] = await receiver.waitFor(1, { path: '/begin', filter: forStream(stream), timeoutMs: 5_000 });
+    const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 5_000 });
+    assert.ok(begin && end);
+    assert.ok(begin.at < result.exitedAt - 1000, `event 1 came ${result.exitedAt - begin.at} ms before the 2 s push ended, not with its end`);
+    for (const p of [payloadOf(begin), payloadOf(end)]) {
+      assert.equal(p.width, 0, 'tencent-css-callbacks.md §1.2: 0 when the video header is missing');
+      assert.equal(p.height, 0);
+    }
+    assert.equal(payloadOf(begin).sequence, payloadOf(end).sequence);
+  });
+
   test('two domains may carry the same stream name at once; filters of the online list', async () => {
     const other = 'push2.embedded.example.com';
     await call(client, 'AddLiveDomain', { DomainName: other, DomainType: 0 });
