@@ -2,22 +2,32 @@
  * Embedded-ingest benchmark (SPEC §9: 100 concurrent RTMP publishers, push-start callbacks
  * p99 ≤ 200 ms after publish).
  *
- * 1. Pre-encodes a short 320x240 H.264 + AAC FLV once (so publishers do not encode).
+ * 1. Pre-encodes a 320x240 H.264 + AAC FLV once (so publishers do not encode).
  * 2. Starts livehook as a child process (`node --import tsx src/cli/main.ts`, as `npm start` runs
  *    it) with a bound callback template and a local receiver (node:http in a worker thread).
- * 3. Launches N concurrent ffmpeg publishers, `-re -stream_loop -1 -i file -c copy -f flv`, each to
- *    its own stream, push authentication on (signed txSecret URLs).
+ * 3. Starts N ffmpeg publishers, `-re -i <fifo> -c copy -f flv`, each to its own stream, push
+ *    authentication on (signed txSecret URLs). Each reads its own named pipe, so it loads and
+ *    then waits before connecting; once all are waiting, the bench opens every pipe at once and
+ *    feeds it the file. All N then publish together, and the CPU storm of starting 100 ffmpeg
+ *    processes on the same machine (seconds of exec and library loading, which remote publishers
+ *    would not cost livehook's host) is over before the first publish. `--no-gate` spawns and
+ *    publishes in one go instead (then the storm is inside the figures). Publishers send with
+ *    `-tcp_nodelay 1`, as OBS does; `--nagle` keeps ffmpeg's default, whose every RTMP command
+ *    (publish and the metadata included) waits ~40 ms for livehook's delayed ACK.
  * 4. Push-start latency = receiver arrival − the moment livehook accepted the publish (its
- *    `push accepted` log line, same wall clock), and also − the moment ffmpeg was spawned.
+ *    `push accepted` log line, same wall clock); split at its `push started` line (the wait for
+ *    the stream's metadata, then event → store → delivery); and − the moment the publisher was
+ *    released (pipe opened, or ffmpeg spawned with `--no-gate`).
  * 5. With all N live: livehook's CPU (from /proc/<pid>/stat over a hold window) and RSS.
  * 6. Stops every publisher (`q`) and checks that N push-end events arrive (and how fast).
  *
  * Usage: npx tsx bench/ingest.ts [--publishers 100] [--hold-seconds 10] [--stagger-ms 0]
- *        [--file-seconds 20] [--keep]
+ *        [--file-seconds 40] [--no-gate] [--nagle] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +41,9 @@ const { values } = parseArgs({
     publishers: { type: 'string', default: '100' },
     'hold-seconds': { type: 'string', default: '10' },
     'stagger-ms': { type: 'string', default: '0' },
-    'file-seconds': { type: 'string', default: '20' },
+    'file-seconds': { type: 'string', default: '40' },
+    'no-gate': { type: 'boolean', default: false },
+    nagle: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -39,8 +51,15 @@ const PUBLISHERS = Number(values.publishers);
 const HOLD_SECONDS = Number(values['hold-seconds']);
 const STAGGER_MS = Number(values['stagger-ms']);
 const FILE_SECONDS = Number(values['file-seconds']);
+const GATED = !values['no-gate'];
+const NO_DELAY = !values.nagle;
 if (![PUBLISHERS, HOLD_SECONDS, STAGGER_MS, FILE_SECONDS].every((n) => Number.isFinite(n) && n >= 0) || PUBLISHERS < 1) {
-  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--keep]');
+  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--no-gate] [--nagle] [--keep]');
+  process.exit(2);
+}
+// A gated publisher reads its pipe once (a pipe cannot be rewound), so the file must outlast the run.
+if (GATED && FILE_SECONDS < HOLD_SECONDS + 20) {
+  console.error(`--file-seconds must be at least --hold-seconds + 20 (${HOLD_SECONDS + 20}) unless --no-gate`);
   process.exit(2);
 }
 
@@ -148,12 +167,13 @@ function waitForCount(map: Map<string, Arrival>, n: number, timeoutMs: number): 
 // ---------------------------------------------------------------------------------------------
 interface LogScan {
   accepted: Map<string, number>;
+  started: Map<string, number>;
   refused: string[];
   errors: string[];
 }
 
 function scanLog(logFile: string): LogScan {
-  const scan: LogScan = { accepted: new Map(), refused: [], errors: [] };
+  const scan: LogScan = { accepted: new Map(), started: new Map(), refused: [], errors: [] };
   for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue;
     let entry: Record<string, unknown>;
@@ -163,6 +183,7 @@ function scanLog(logFile: string): LogScan {
       continue;
     }
     if (entry.msg === 'push accepted') scan.accepted.set(String(entry.stream), Number(entry.time));
+    else if (entry.msg === 'push started') scan.started.set(String(entry.stream), Number(entry.time));
     else if (String(entry.msg).startsWith('push refused')) scan.refused.push(`${String(entry.stream)}: ${String(entry.reason ?? entry.msg)}`);
     else if (Number(entry.level) >= 50) scan.errors.push(line.slice(0, 500));
   }
@@ -205,8 +226,9 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`);
   console.log(`node ${process.version}; ${ffmpegVersion}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(
-    `settings: ${PUBLISHERS} publishers, ${FILE_SECONDS} s 320x240 25 fps H.264 (ultrafast, GOP 2 s) + AAC 64k FLV looped with -re -c copy, ` +
-      `push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
+    `settings: ${PUBLISHERS} publishers, ${FILE_SECONDS} s 320x240 25 fps H.264 (ultrafast, GOP 2 s) + AAC 64k FLV with -re -c copy, ` +
+      `${GATED ? 'read from named pipes opened together once every ffmpeg waits' : 'looped, publishing as soon as spawned'}, ` +
+      `${NO_DELAY ? '-tcp_nodelay 1 (as OBS)' : "ffmpeg's default Nagle (--nagle)"}, push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
   );
 
   // 1. Pre-encode.
@@ -257,25 +279,57 @@ async function main(): Promise<void> {
 
     // 3. Publishers.
     const txTime = Math.floor(Date.now() / 1000 + 3600).toString(16).toUpperCase();
-    const spawnedAt = new Map<string, number>();
-    const cpuBeforeLaunch = cpuSeconds(pid);
+    const releasedAt = new Map<string, number>();
+    const pipes: string[] = [];
     t = Date.now();
     for (let i = 0; i < PUBLISHERS; i++) {
       const stream = `bench_${i}`;
       const query = `txSecret=${md5(auth.MasterAuthKey + stream + txTime)}&txTime=${txTime}`;
+      let input = file;
+      if (GATED) {
+        input = path.join(work, `${stream}.fifo`);
+        const made = spawnSync('mkfifo', [input], { encoding: 'utf8' });
+        if (made.status !== 0) throw new Error(`mkfifo failed: ${made.error?.message ?? made.stderr}`);
+        pipes.push(input);
+      }
       const p = startPush({
         url: `rtmp://127.0.0.1:${livehook.rtmpPort}/live/${stream}?${query}`,
         tcUrl: `rtmp://${DOMAIN}/live`,
-        file,
+        file: input,
+        loop: !GATED,
+        noDelay: NO_DELAY,
         killAfterMs: 600_000,
         tailChars: 1500,
       });
       pushes.push(p);
-      spawnedAt.set(stream, p.spawnedAt);
+      if (!GATED) releasedAt.set(stream, p.spawnedAt);
       // Let the receiver's messages and timers in between spawns.
-      await (STAGGER_MS > 0 ? sleep(STAGGER_MS) : new Promise((resolve) => setImmediate(resolve)));
+      await (STAGGER_MS > 0 && !GATED ? sleep(STAGGER_MS) : new Promise((resolve) => setImmediate(resolve)));
     }
     const launchMs = Date.now() - t;
+    if (GATED) {
+      // Every ffmpeg is blocked opening its pipe once the machine is quiet again.
+      let before = machineTicks();
+      for (const settleDeadline = Date.now() + 30_000; Date.now() < settleDeadline; ) {
+        await sleep(500);
+        const now = machineTicks();
+        const busy = (now.busy - before.busy) / Math.max(1, now.total - before.total);
+        before = now;
+        if (busy < 0.2) break;
+      }
+      console.log(`\nspawned ${PUBLISHERS} ffmpeg in ${launchMs} ms, all waiting on their pipes after ${Date.now() - t} ms; releasing them`);
+    }
+    const cpuBeforeLaunch = cpuSeconds(pid);
+    t = Date.now();
+    for (const [i, pipe] of pipes.entries()) {
+      releasedAt.set(`bench_${i}`, Date.now());
+      // Non-blocking (ffmpeg already waits on the read end): an fs write stream would block a
+      // libuv pool thread on every full pipe, and four of those starve every other publisher.
+      const feed = new net.Socket({ fd: fs.openSync(pipe, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK), readable: false });
+      feed.on('error', () => {}); // EPIPE once ffmpeg stops reading
+      fs.createReadStream(file).pipe(feed);
+      if (STAGGER_MS > 0) await sleep(STAGGER_MS);
+    }
     // Every publisher either called back its start or died (a dead one is reported below).
     const startDeadline = Date.now() + 60_000;
     while (begins.size + pushes.filter((p) => !p.running && !begins.has(`bench_${pushes.indexOf(p)}`)).length < PUBLISHERS && Date.now() < startDeadline) {
@@ -287,7 +341,7 @@ async function main(): Promise<void> {
     const dead = pushes.filter((p) => !p.running).length;
     const log = scanLog(livehook.logFile);
     console.log(
-      `\nlaunched ${PUBLISHERS} ffmpeg in ${launchMs} ms; ${begins.size}/${PUBLISHERS} push-start callbacks after ${rampMs} ms` +
+      `${GATED ? 'released' : `launched in ${launchMs} ms`} ${PUBLISHERS} publishers; ${begins.size}/${PUBLISHERS} push-start callbacks after ${rampMs} ms` +
         `${allStarted ? '' : ' (TIMED OUT)'}; ${log.accepted.size} accepted, ${log.refused.length} refused, ${dead} publishers already exited`,
     );
     if (log.refused.length) console.log(`refusals: ${log.refused.slice(0, 5).join('; ')}`);
@@ -298,20 +352,28 @@ async function main(): Promise<void> {
     }
 
     const fromAccept: number[] = [];
-    const fromSpawn: number[] = [];
-    const spawnToAccept: number[] = [];
+    const metadataWait: number[] = [];
+    const startedToReceiver: number[] = [];
+    const fromRelease: number[] = [];
+    const releaseToAccept: number[] = [];
     for (const [stream, arrival] of begins) {
       const accepted = log.accepted.get(stream);
-      const spawned = spawnedAt.get(stream);
+      const started = log.started.get(stream);
+      const released = releasedAt.get(stream);
       if (accepted !== undefined) fromAccept.push(arrival.at - accepted);
-      if (spawned !== undefined) fromSpawn.push(arrival.at - spawned);
-      if (accepted !== undefined && spawned !== undefined) spawnToAccept.push(accepted - spawned);
+      if (accepted !== undefined && started !== undefined) metadataWait.push(started - accepted);
+      if (started !== undefined) startedToReceiver.push(arrival.at - started);
+      if (released !== undefined) fromRelease.push(arrival.at - released);
+      if (accepted !== undefined && released !== undefined) releaseToAccept.push(accepted - released);
     }
     const p99 = percentile(fromAccept, 99);
     console.log('\n## push-start callback latency');
     console.log(`publish accepted → receiver: ${stats(fromAccept)}   [target p99 ≤ 200 ms: ${p99 <= 200 ? 'MET' : 'MISSED'}]`);
-    console.log(`ffmpeg spawned   → receiver: ${stats(fromSpawn)}`);
-    console.log(`ffmpeg spawned   → accepted: ${stats(spawnToAccept)}`);
+    console.log(`  accepted → started (metadata wait): ${stats(metadataWait)}`);
+    console.log(`  started → receiver (store, deliver): ${stats(startedToReceiver)}`);
+    const released = GATED ? 'pipe opened    ' : 'ffmpeg spawned ';
+    console.log(`${released}  → receiver: ${stats(fromRelease)}`);
+    console.log(`${released}  → accepted: ${stats(releaseToAccept)}`);
     console.log(`livehook CPU during the ramp: ${cpuRamp.toFixed(2)} s over ${(rampMs / 1000).toFixed(1)} s`);
 
     // 5. Steady state with every publisher live.

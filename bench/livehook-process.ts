@@ -29,6 +29,8 @@ export async function startLivehookProcess(options: {
   const child = spawn(
     process.execPath,
     [
+      // e.g. BENCH_LIVEHOOK_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile livehook under a benchmark.
+      ...(process.env.BENCH_LIVEHOOK_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import', 'tsx', 'src/cli/main.ts', 'serve',
       '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0',
       ...(options.extraArgs ?? []),
