@@ -11,9 +11,8 @@
  *    feeds it the file. All N then publish together, and the CPU storm of starting 100 ffmpeg
  *    processes on the same machine (seconds of exec and library loading, which remote publishers
  *    would not cost livehook's host) is over before the first publish. `--no-gate` spawns and
- *    publishes in one go instead (then the storm is inside the figures). Publishers send with
- *    `-tcp_nodelay 1`, as OBS does; `--nagle` keeps ffmpeg's default, whose every RTMP command
- *    (publish and the metadata included) waits ~40 ms for livehook's delayed ACK.
+ *    publishes in one go instead (then the storm is inside the figures). ffmpeg keeps its TCP
+ *    defaults (Nagle on); `--tcp-nodelay` sends each write at once, as OBS does.
  * 4. Push-start latency = receiver arrival − the moment livehook accepted the publish (its
  *    `push accepted` log line, same wall clock); split at its `push started` line (the wait for
  *    the stream's metadata, then event → store → delivery); and − the moment the publisher was
@@ -22,7 +21,7 @@
  * 6. Stops every publisher (`q`) and checks that N push-end events arrive (and how fast).
  *
  * Usage: npx tsx bench/ingest.ts [--publishers 100] [--hold-seconds 10] [--stagger-ms 0]
- *        [--file-seconds 40] [--no-gate] [--nagle] [--keep]
+ *        [--file-seconds 40] [--no-gate] [--tcp-nodelay] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,7 +42,7 @@ const { values } = parseArgs({
     'stagger-ms': { type: 'string', default: '0' },
     'file-seconds': { type: 'string', default: '40' },
     'no-gate': { type: 'boolean', default: false },
-    nagle: { type: 'boolean', default: false },
+    'tcp-nodelay': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -52,9 +51,9 @@ const HOLD_SECONDS = Number(values['hold-seconds']);
 const STAGGER_MS = Number(values['stagger-ms']);
 const FILE_SECONDS = Number(values['file-seconds']);
 const GATED = !values['no-gate'];
-const NO_DELAY = !values.nagle;
+const NO_DELAY = values['tcp-nodelay'];
 if (![PUBLISHERS, HOLD_SECONDS, STAGGER_MS, FILE_SECONDS].every((n) => Number.isFinite(n) && n >= 0) || PUBLISHERS < 1) {
-  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--no-gate] [--nagle] [--keep]');
+  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--no-gate] [--tcp-nodelay] [--keep]');
   process.exit(2);
 }
 // A gated publisher reads its pipe once (a pipe cannot be rewound), so the file must outlast the run.
@@ -228,7 +227,7 @@ async function main(): Promise<void> {
   console.log(
     `settings: ${PUBLISHERS} publishers, ${FILE_SECONDS} s 320x240 25 fps H.264 (ultrafast, GOP 2 s) + AAC 64k FLV with -re -c copy, ` +
       `${GATED ? 'read from named pipes opened together once every ffmpeg waits' : 'looped, publishing as soon as spawned'}, ` +
-      `${NO_DELAY ? '-tcp_nodelay 1 (as OBS)' : "ffmpeg's default Nagle (--nagle)"}, push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
+      `${NO_DELAY ? '-tcp_nodelay 1 (as OBS)' : "ffmpeg's TCP defaults (Nagle on)"}, push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
   );
 
   // 1. Pre-encode.

@@ -11,8 +11,12 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
   }
 
   interface Rtmp {
+    /** 3 (RTMP_HANDSHAKE_2) once C2 has arrived: RTMP messages may be sent from then on. */
+    readonly handshakeState: number;
     onPublish(invokeMessage: InvokeMessage): void;
     onDeleteStream(invokeMessage: InvokeMessage): void;
+    /** Sends an Acknowledgement (type 3) with this sequence number. */
+    sendACK(size: number): void;
   }
 
   class RtmpSession {
@@ -30,6 +34,7 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
     streamQuery: Record<string, string | string[] | undefined>;
     videoWidth: number;
     videoHeight: number;
+    inBytes: number;
     run: () => void;
     onConnect: (req: { app: string; name: string; host: string; query: Record<string, unknown> }) => void;
     onPush: () => void;

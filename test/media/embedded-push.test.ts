@@ -194,6 +194,23 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     assert.equal(payloadOf(begin).sequence, payloadOf(end).sequence);
   });
 
+  test("ffmpeg with its default Nagle: event 1 comes within 120 ms of its TCP connect (best of 3), not after four delayed ACKs", async () => {
+    // Without livehook acknowledging each read while a push sets up, connect, createStream,
+    // publish and the metadata each wait >= 40 ms (Linux's minimum delayed ACK): >= 160 ms.
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const stream = `embedded_nagle_${i}`;
+      const result = await push({ url: `${rtmpBase}/${stream}`, tcUrl: `rtmp://${DOMAIN}/live`, seconds: 1 });
+      assert.equal(result.code, 0, describeResult(result));
+      assert.ok(result.connectedAt !== undefined, `ffmpeg reported its connection\n${describeResult(result)}`);
+      const [begin] = await receiver.waitFor(1, { path: '/begin', filter: forStream(stream), timeoutMs: 5_000 });
+      assert.ok(begin);
+      assert.equal(payloadOf(begin).width, 320, 'the metadata arrived in time for event 1');
+      delays.push(begin.at - result.connectedAt);
+    }
+    assert.ok(Math.min(...delays) <= 120, `ffmpeg connect → event 1: ${delays.join(', ')} ms`);
+  });
+
   test('two domains may carry the same stream name at once; filters of the online list', async () => {
     const other = 'push2.embedded.example.com';
     await call(client, 'AddLiveDomain', { DomainName: other, DomainType: 0 });
