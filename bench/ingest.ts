@@ -88,6 +88,7 @@ interface Arrival {
   sequence: string;
   errcode: number;
   signOk: boolean;
+  width: number;
 }
 interface ArrivalMessage extends Arrival {
   type: 'arrival';
@@ -114,7 +115,7 @@ const server = createServer((req, res) => {
     try { p = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { p = {}; }
     parentPort.postMessage({
       type: 'arrival', at, eventType: Number(p.event_type), stream: String(p.stream_id),
-      sequence: String(p.sequence), errcode: Number(p.errcode), signOk: p.sign === md5(workerData.key + String(p.t)),
+      sequence: String(p.sequence), errcode: Number(p.errcode), signOk: p.sign === md5(workerData.key + String(p.t)), width: Number(p.width),
     });
   });
 });
@@ -141,7 +142,7 @@ function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
       }
       const map = m.eventType === 1 ? begins : m.eventType === 0 ? ends : undefined;
       if (!map || map.has(m.stream)) unexpected++;
-      else map.set(m.stream, { at: m.at, sequence: m.sequence, errcode: m.errcode, signOk: m.signOk });
+      else map.set(m.stream, { at: m.at, sequence: m.sequence, errcode: m.errcode, signOk: m.signOk, width: m.width });
       for (const w of [...waiters]) w();
     });
   });
@@ -340,7 +341,7 @@ async function main(): Promise<void> {
     const dead = pushes.filter((p) => !p.running).length;
     const log = scanLog(livehook.logFile);
     console.log(
-      `${GATED ? 'released' : `launched in ${launchMs} ms`} ${PUBLISHERS} publishers; ${begins.size}/${PUBLISHERS} push-start callbacks after ${rampMs} ms` +
+      `${GATED ? `released ${PUBLISHERS} publishers` : `spawned ${PUBLISHERS} publishers in ${launchMs} ms`}; ${begins.size}/${PUBLISHERS} push-start callbacks ${rampMs} ms after the last ${GATED ? 'release' : 'spawn'}` +
         `${allStarted ? '' : ' (TIMED OUT)'}; ${log.accepted.size} accepted, ${log.refused.length} refused, ${dead} publishers already exited`,
     );
     if (log.refused.length) console.log(`refusals: ${log.refused.slice(0, 5).join('; ')}`);
@@ -368,7 +369,8 @@ async function main(): Promise<void> {
     const p99 = percentile(fromAccept, 99);
     console.log('\n## push-start callback latency');
     console.log(`publish accepted → receiver: ${stats(fromAccept)}   [target p99 ≤ 200 ms: ${p99 <= 200 ? 'MET' : 'MISSED'}]`);
-    console.log(`  accepted → started (metadata wait): ${stats(metadataWait)}`);
+    const sized = [...begins.values()].filter((a) => a.width > 0).length;
+    console.log(`  accepted → started (metadata wait): ${stats(metadataWait)}; width/height known in ${sized}/${begins.size}`);
     console.log(`  started → receiver (store, deliver): ${stats(startedToReceiver)}`);
     const released = GATED ? 'pipe opened    ' : 'ffmpeg spawned ';
     console.log(`${released}  → receiver: ${stats(fromRelease)}`);
