@@ -1,5 +1,5 @@
 /**
- * The outbox of the test backend (LIVEHOOK_TEST_BACKEND; run on both by scripts/run-tests.mjs),
+ * The outbox of the test backend (LIVEHOOK_TEST_BACKEND; run on both by scripts/run-tests.ts),
  * driven directly: two outboxes on one store stand for two livehook instances.
  * - concurrent claims never hand out the same row twice, and together cover everything;
  * - what happens to leases at start: SQLite (one process per file) drops them, PostgreSQL keeps

@@ -1,7 +1,7 @@
 /**
  * Starts a real livehook on a free port with a throwaway data dir, and official-SDK clients for it.
  * The store backend is LIVEHOOK_TEST_BACKEND (`sqlite`, the default, or `postgres`: a throwaway
- * database per data dir); scripts/run-tests.mjs runs the store-backed suites once per backend.
+ * database per data dir); scripts/run-tests.ts runs the store-backed suites once per backend.
  */
 import fs from 'node:fs';
 import os from 'node:os';
