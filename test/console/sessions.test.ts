@@ -1,10 +1,8 @@
 /** Session expiry and login throttling, on a fake clock (no browser needed). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { LoginThrottle } from '../../src/console/login-throttle.js';
 import { SessionStore } from '../../src/console/sessions.js';
-import { md5 } from '../../web/src/md5.js';
 
 const clock = () => {
   let now = 1_000_000;
@@ -78,10 +76,3 @@ describe('login throttle', () => {
   });
 });
 
-describe("the console's md5 (push URL txSecret)", () => {
-  test('matches node:crypto, including multi-block and non-ASCII input', () => {
-    for (const s of ['', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), 'key' + 'stream_1' + '6A1B2C3D', 'é中文'.repeat(30)]) {
-      assert.equal(md5(s), createHash('md5').update(s).digest('hex'), `md5 of ${s.length} chars`);
-    }
-  });
-});

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { Loaded } from '../components/states';
-import { md5 } from '../md5';
+import { md5 } from 'js-md5';
 import type { PushAuthKeyInfo } from '../types';
 import { useAction } from '../use-action';
 
