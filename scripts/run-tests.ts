@@ -8,7 +8,7 @@
  * if one answers; else (a fresh machine, where setup.sh installs the server but nothing starts
  * it) a private cluster for this run, from the installed postgresql package's binaries.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -51,20 +51,32 @@ if (!process.env.LIVEHOOK_TEST_POSTGRES_URL && !(await answers(ADMIN_URL))) {
   process.env.LIVEHOOK_TEST_POSTGRES_URL = cluster.url();
 }
 
+// Interrupted (Ctrl-C, a CI timeout): the test run in progress gets the signal, no further run
+// starts, and the runner still stops what it started.
+let interrupted = false;
+let running: ChildProcess | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupted = true;
+    running?.kill(signal);
+  });
+}
+
 const concurrency = process.env.LIVEHOOK_TEST_CONCURRENCY ?? '2';
-const run = (testFiles: string[], backend: 'sqlite' | 'postgres'): number => {
+const run = (testFiles: string[], backend: 'sqlite' | 'postgres'): Promise<number> => {
   console.log(`\n# store backend: ${backend} (${testFiles.length} files)`);
-  const result = spawnSync(
+  const child = (running = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...testFiles],
     { stdio: 'inherit', env: { ...process.env, LIVEHOOK_TEST_BACKEND: backend } },
-  );
-  return result.status ?? 1;
+  ));
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
 };
 const storeFiles = files.filter((f) => BACKEND_SUITES.some((dir) => path.normalize(f).startsWith(dir)));
 try {
-  const statuses = [run(files, 'sqlite'), ...(storeFiles.length > 0 ? [run(storeFiles, 'postgres')] : [])];
-  process.exitCode = statuses.find((s) => s !== 0) ?? 0;
+  let status = await run(files, 'sqlite');
+  if (storeFiles.length > 0 && !interrupted) status = (await run(storeFiles, 'postgres')) || status;
+  process.exitCode = interrupted ? 130 : status;
 } finally {
   await cluster?.stop();
 }
