@@ -14,6 +14,9 @@
  * - When a push ends, its players are disconnected (the library would keep them waiting for a
  *   republish), so the recording and screenshot readers see the end of the stream and finish
  *   their files at once.
+ * - While a session sets up, every read is acknowledged at once (an RTMP Acknowledgement), and
+ *   push start goes with the stream's first packet: a plain ffmpeg push calls back ~10 ms after
+ *   it connects, not ~190 ms (see the constructor).
  * Stream and app names outside [A-Za-z0-9_-] are refused (the library cannot carry them).
  */
 import net from 'node:net';
