@@ -13,9 +13,11 @@ fi
 # Debian packages: build tools for the native SQLite driver; ffmpeg for screenshots, recording
 # and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests; chromium for
 # the console tests (driven by playwright-core, which never downloads a browser of its own);
-# PostgreSQL for the PostgreSQL suites (its initdb/pg_ctl also run the private cluster of the
-# restart test).
-packages=(python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium postgresql)
+# PostgreSQL for the PostgreSQL suites (its initdb/pg_ctl also run the private clusters of the
+# restart test and of `npm test` when no server answers); curl for the MediaMTX runOnReady lines
+# the tests run as documented, procps (ps) for the capture test's child-process check, and
+# ca-certificates for npm. A minimal Debian has none of these.
+packages=(ca-certificates python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium postgresql curl procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
