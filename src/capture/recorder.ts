@@ -5,13 +5,12 @@
  * line becomes event 100. HLS is one playlist per push; as on Tencent, only the finished
  * playlist is called back, when the push ends.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import type { RecordFormat, RecordTemplateConfig } from '../bindings/config-cache.js';
-import { recordFileReady, type RecordFileInfo } from '../events/builders.js';
+import { randomDecimalId, recordFileReady, type RecordFileInfo } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
 import { FfmpegProcess, liveInput } from './ffmpeg.js';
@@ -29,8 +28,6 @@ export interface RecorderDeps {
 
 /** How long a recorder may take to finish its last file after the push ended. */
 const DRAIN_MS = 5000;
-
-const newRecordFileId = (): string => randomBytes(8).toString('hex');
 
 interface FormatRun {
   readonly format: RecordFormat;
@@ -126,7 +123,7 @@ export class StreamRecorder {
       return;
     }
     const info: RecordFileInfo = {
-      recordFileId: newRecordFileId(),
+      recordFileId: randomDecimalId(),
       format,
       startMs: Math.round(startMs),
       endMs: Math.round(endMs),

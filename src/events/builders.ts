@@ -2,6 +2,7 @@
  * One builder per event type. Each takes livehook's own names (camelCase, milliseconds) and
  * returns a LiveEvent: where it happened plus the exact Tencent payload.
  */
+import { randomBytes } from 'node:crypto';
 import type {
   LabelResult,
   ModerationSuggestion,
@@ -74,6 +75,9 @@ export const pushEnded = (
   context: c,
   payload: { event_type: 0, ...pushBase(c, info, info.errcode, info.errmsg), push_duration: String(Math.max(0, Math.round(info.durationMs))) },
 });
+
+/** Tencent's `sequence` and `record_file_id` are decimal strings; 63 random bits keep one positive and unique. */
+export const randomDecimalId = (): string => BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
 
 export interface RecordFileInfo {
   readonly recordFileId: string;

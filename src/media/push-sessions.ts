@@ -7,12 +7,11 @@
  * before the start was announced (a very short push) announces the start first, so a receiver
  * never sees a push end without its push start.
  */
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConfigCache, DomainConfig } from '../bindings/config-cache.js';
 import { streamKey } from '../bindings/config-cache.js';
-import { pushEnded, pushStarted, type StreamContext } from '../events/builders.js';
+import { pushEnded, pushStarted, randomDecimalId, type StreamContext } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import { verifyPushAuth } from './push-auth.js';
@@ -55,9 +54,6 @@ export interface PushSession {
 export type Admission =
   | { readonly ok: true; readonly session: PushSession }
   | { readonly ok: false; readonly reason: string };
-
-/** Tencent's `sequence` is a large decimal string; 63 random bits keep it positive and unique. */
-const newSequence = (): string => BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
 
 const bareIp = (address: string): string => address.replace(/^::ffff:/, '');
 
@@ -112,7 +108,7 @@ export class PushSessions {
         appName: request.app,
         stream: request.stream,
         streamParam: request.rawQuery,
-        sequence: newSequence(),
+        sequence: randomDecimalId(),
       },
       clientIp: bareIp(request.clientIp),
       node: bareIp(request.node),
