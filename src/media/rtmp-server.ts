@@ -26,6 +26,7 @@ import BroadcastServer from 'node-media-server/src/server/broadcast_server.js';
 import Context from 'node-media-server/src/core/context.js';
 import libraryLogger from 'node-media-server/src/core/logger.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
+import { isLoopback } from './loopback.js';
 import { pushDomainOf, type PushSession, type PushSessions } from './push-sessions.js';
 
 /** A publisher that sends nothing for this long is considered gone (errcode 8). */
@@ -35,9 +36,6 @@ export const METADATA_WAIT_MS = 100;
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 /** The library's handshake state once C2 has arrived (RTMP_HANDSHAKE_2). */
 const HANDSHAKE_DONE = 3;
-
-const isLoopback = (address: string | undefined): boolean =>
-  !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 
 class LivehookRtmpSession extends RtmpSession {
   #rawQuery = '';
@@ -71,16 +69,20 @@ class LivehookRtmpSession extends RtmpSession {
     // wait for a delayed ACK, and push start comes ~180 ms after ffmpeg connects instead of ~10.
     const libraryOnData = this.onData;
     this.onData = (data) => {
+      if (!this.#settingUp) return libraryOnData(data);
       this.socket.cork();
       try {
         libraryOnData(data);
-        if (this.#settingUp && this.rtmp.handshakeState === HANDSHAKE_DONE && !this.socket.destroyed) this.rtmp.sendACK(this.inBytes >>> 0);
+        // writable: the library may have ended the socket (a parse error) during this read.
+        if (this.#settingUp && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
       } finally {
         this.socket.uncork();
       }
     };
     const libraryOnPlay = this.onPlay;
     this.onPlay = () => {
+      // A refused player's play command may sit in the same read as its connect.
+      if (this.#refused) return;
       this.#settingUp = false;
       libraryOnPlay();
     };
@@ -91,14 +93,19 @@ class LivehookRtmpSession extends RtmpSession {
     this.onPush = () => {
       if (this.#refused || !this.#push) return;
       libraryOnPush();
-      if (!this.isPublisher) return this.#end(EndReason.network);
+      if (!this.isPublisher) {
+        // The library refused the publish (the stream's previous publisher is still closing):
+        // it never started, so it ends without events.
+        this.ingest.sessions.forget(this.#push);
+        return this.#refuse();
+      }
       // Publishers send their metadata first: push start goes with the first packet (width and
       // height known from it), or without them if nothing comes in time.
       this.#metadataWait = setTimeout(() => this.#announce(), METADATA_WAIT_MS);
     };
     this.onPacket = (packet) => {
       libraryOnPacket(packet);
-      this.#announce();
+      if (this.#settingUp) this.#announce();
     };
     this.onClose = () => {
       libraryOnClose();
@@ -171,8 +178,9 @@ class LivehookRtmpSession extends RtmpSession {
       push.height = this.videoHeight;
     }
     void this.ingest.sessions.ended(push, reason);
+    // Only a publisher owns its broadcast's players (a refused one shares the live publisher's).
     // Every session on this server is a LivehookRtmpSession, players included.
-    for (const player of this.broadcast.subscribers.values()) (player as LivehookRtmpSession).socket.end();
+    if (this.isPublisher) for (const player of this.broadcast.subscribers.values()) (player as LivehookRtmpSession).socket.end();
   }
 }
 

@@ -7,13 +7,14 @@
  * MediaMTX. DropLiveStream / ForbidLiveStream end the session in livehook (event 0) while the
  * media server keeps the connection; its later "unpublish" hook is then a no-op.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { recordFileReady, type LiveEvent, type RecordFileInfo } from '../../events/builders.js';
+import { randomDecimalId, recordFileReady, type LiveEvent, type RecordFileInfo } from '../../events/builders.js';
 import type { EventSink } from '../../events/emit.js';
-import type { PushSession, PushSessions } from '../push-sessions.js';
+import { EndReason } from '../end-reasons.js';
+import type { PublishRequest, PushSession, PushSessions } from '../push-sessions.js';
 import type { ProbeMedia } from './probe.js';
 
 export interface HookDeps {
@@ -49,6 +50,16 @@ export function hostOf(url: string | undefined): string {
   }
 }
 
+/** A hook body that must be a JSON object; undefined when it is not. */
+export function parseJsonObject(raw: unknown): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(typeof raw === 'string' ? raw : '');
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** First value of a query-string or JSON field, as a string. */
 export function field(value: unknown): string {
   if (Array.isArray(value)) return field(value[0]);
@@ -66,23 +77,42 @@ export interface Tracked {
   readyTimer: NodeJS.Timeout | undefined;
 }
 
+export type TrackedAdmission = { readonly ok: true; readonly entry: Tracked } | { readonly ok: false; readonly reason: string };
+
 /**
  * Media-server connection → push session, including pushes that ended recently (nginx sends
- * on_record_done after on_publish_done; SRS's on_dvr runs on a queue of its own).
+ * on_record_done after on_publish_done; SRS's on_dvr runs on a queue of its own). Admission and
+ * the end a media server reports go through here, the same for every adapter.
  */
 export class AdapterSessions {
+  readonly #pushes: PushSessions;
   readonly #entries = new Map<string, Tracked>();
   readonly #retainMs: number;
   readonly #sweeper: NodeJS.Timeout;
 
-  constructor(retainMs: number) {
+  constructor(pushes: PushSessions, retainMs: number) {
+    this.#pushes = pushes;
     this.#retainMs = retainMs;
     this.#sweeper = setInterval(() => this.sweep(Date.now()), Math.min(retainMs, 60_000));
     this.#sweeper.unref();
   }
 
-  track(connection: string, session: PushSession): Tracked {
-    this.#clearTimer(this.#entries.get(connection));
+  /** Admission of a media server's publish; an admitted push is tracked by its connection. */
+  admit(connection: string, request: PublishRequest): TrackedAdmission {
+    const admission = this.#pushes.admit(request);
+    return admission.ok ? { ok: true, entry: this.#track(connection, admission.session) } : admission;
+  }
+
+  /** The media server says the push is over; false when livehook had already ended it. */
+  async sourceEnded(entry: Tracked): Promise<boolean> {
+    const live = entry.session.state !== 'ended';
+    if (live) await this.#pushes.ended(entry.session, EndReason.sourceEnded);
+    this.ended(entry);
+    return live;
+  }
+
+  #track(connection: string, session: PushSession): Tracked {
+    this.clearReadyTimer(this.#entries.get(connection));
     const entry: Tracked = { connection, session, endedAt: undefined, readyTimer: undefined };
     this.#entries.set(connection, entry);
     return entry;
@@ -95,12 +125,12 @@ export class AdapterSessions {
   }
 
   ended(entry: Tracked): void {
-    this.#clearTimer(entry);
+    this.clearReadyTimer(entry);
     entry.endedAt ??= Date.now();
   }
 
   delete(entry: Tracked): void {
-    this.#clearTimer(entry);
+    this.clearReadyTimer(entry);
     if (this.#entries.get(entry.connection) === entry) this.#entries.delete(entry.connection);
   }
 
@@ -119,18 +149,15 @@ export class AdapterSessions {
 
   close(): void {
     clearInterval(this.#sweeper);
-    for (const entry of this.#entries.values()) this.#clearTimer(entry);
+    for (const entry of this.#entries.values()) this.clearReadyTimer(entry);
     this.#entries.clear();
   }
 
-  #clearTimer(entry: Tracked | undefined): void {
+  clearReadyTimer(entry: Tracked | undefined): void {
     if (entry?.readyTimer) clearTimeout(entry.readyTimer);
     if (entry) entry.readyTimer = undefined;
   }
 }
-
-/** Tencent's record_file_id is a decimal string; 63 random bits keep it positive and unique. */
-const newRecordFileId = (): string => BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
 
 export function recordFormatOf(file: string): RecordFileInfo['format'] {
   switch (path.extname(file).toLowerCase()) {
@@ -177,7 +204,7 @@ export async function recordFileEvent(
   const startMs = durationSeconds > 0 ? endMs - Math.round(durationSeconds * 1000) : Math.min(session.startedAt, endMs);
   const base = recordBaseUrl.replace(/\/+$/, '');
   return recordFileReady(session.context, {
-    recordFileId: newRecordFileId(),
+    recordFileId: randomDecimalId(),
     format: recordFormatOf(file),
     startMs,
     endMs,

@@ -23,7 +23,7 @@ const RETAIN_ENDED_MS = 10 * 60_000;
 
 export async function registerHookRoutes(app: FastifyInstance, deps: HookDeps): Promise<void> {
   await app.register(async (scope) => {
-    const sessions = new AdapterSessions(deps.retainEndedMs ?? RETAIN_ENDED_MS);
+    const sessions = new AdapterSessions(deps.pushes, deps.retainEndedMs ?? RETAIN_ENDED_MS);
     const probe = deps.probe ?? ffprobe();
     scope.addHook('onClose', async () => sessions.close());
 

@@ -21,11 +21,9 @@
  * Sessions are found by (MediaMTX address, path): a path has at most one publisher at a time.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EndReason } from '../end-reasons.js';
+import { isLoopback } from '../loopback.js';
 import { pushDomainOf } from '../push-sessions.js';
-import { field, type AdapterSessions, type HookDeps } from './common.js';
-
-const isLoopback = (ip: string): boolean => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+import { field, parseJsonObject, type AdapterSessions, type HookDeps } from './common.js';
 
 /** `live/stream` → app `live`, stream `stream`; `a/b/c` → app `a/b`, stream `c`. */
 export function splitMediamtxPath(pathName: string): { app: string; stream: string } | undefined {
@@ -36,15 +34,6 @@ export function splitMediamtxPath(pathName: string): { app: string; stream: stri
 
 const json = (reply: FastifyReply, status: number, body: Record<string, unknown>) =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
-
-function parseJsonObject(raw: unknown): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(typeof raw === 'string' ? raw : '');
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** ready/not-ready parameters: the URL's query, overridden by a form body if one was sent. */
 function readyParams(request: FastifyRequest): Record<string, string> {
@@ -101,7 +90,7 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
       pushes.forget(previous.session);
       sessions.delete(previous);
     }
-    const admission = pushes.admit({
+    const admission = sessions.admit(connection, {
       source: 'mediamtx',
       host: '',
       app: names.app,
@@ -111,8 +100,8 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
       node: request.ip,
     });
     if (!admission.ok) return refuse(admission.reason);
-    const { session } = admission;
-    const entry = sessions.track(connection, session);
+    const { entry } = admission;
+    const { session } = entry;
     entry.readyTimer = setTimeout(() => {
       entry.readyTimer = undefined;
       if (pushes.forget(session)) {
@@ -144,8 +133,7 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
           log.info({ ...context, decision: 'ignored', reason: `the push is already ${session.state}` }, 'hook');
           return json(reply, 200, { code: 0 });
         }
-        if (entry.readyTimer) clearTimeout(entry.readyTimer);
-        entry.readyTimer = undefined;
+        sessions.clearReadyTimer(entry);
         await pushes.started(session);
         log.info({ ...context, decision: 'started' }, 'hook');
         return json(reply, 200, { code: 0 });
@@ -156,13 +144,10 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
         log.info({ ...context, decision: 'forgotten', reason: 'not ready before it ended' }, 'hook');
         return json(reply, 200, { code: 0 });
       }
-      if (session.state === 'ended') {
-        sessions.ended(entry);
+      if (!(await sessions.sourceEnded(entry))) {
         log.info({ ...context, decision: 'ignored', reason: 'the push had already ended in livehook' }, 'hook');
         return json(reply, 200, { code: 0 });
       }
-      await pushes.ended(session, EndReason.sourceEnded);
-      sessions.ended(entry);
       log.info({ ...context, decision: 'ended' }, 'hook');
       return json(reply, 200, { code: 0 });
     });

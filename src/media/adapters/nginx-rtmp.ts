@@ -14,7 +14,6 @@
  * as a redirect, so livehook never answers one.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EndReason } from '../end-reasons.js';
 import { pushDomainOf } from '../push-sessions.js';
 import { field, hostOf, recordFileEvent, type AdapterSessions, type HookDeps } from './common.js';
 import type { ProbeMedia } from './probe.js';
@@ -93,7 +92,7 @@ export function registerNginxRtmpRoutes(
       return answer(reply, 403, reason);
     };
     if (!app || !stream) return refuse('the publish has no app or stream name');
-    const admission = pushes.admit({
+    const admission = sessions.admit(connectionOf(request, f), {
       source: 'nginx-rtmp',
       host,
       app,
@@ -103,8 +102,7 @@ export function registerNginxRtmpRoutes(
       node: request.ip,
     });
     if (!admission.ok) return refuse(admission.reason);
-    const { session } = admission;
-    sessions.track(connectionOf(request, f), session);
+    const { session } = admission.entry;
     await pushes.started(session);
     log.info({ route, domain: session.context.domain, app, stream, clientid: f.clientid, sequence: session.context.sequence, decision: 'accepted' }, 'hook');
     return answer(reply, 200, 'ok');
@@ -117,13 +115,10 @@ export function registerNginxRtmpRoutes(
     const stream = f.name ?? '';
     const domain = pushDomainOf(hostOf(f.tcurl), new URLSearchParams(extra));
     const entry = sessions.find(connectionOf(request, f), app, stream);
-    if (!entry || entry.session.state === 'ended') {
+    if (!entry || !(await sessions.sourceEnded(entry))) {
       log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'ignored', reason: entry ? 'the push had already ended in livehook' : 'no push of this connection' }, 'hook');
-      if (entry) sessions.ended(entry);
       return answer(reply, 200, 'ok');
     }
-    await pushes.ended(entry.session, EndReason.sourceEnded);
-    sessions.ended(entry);
     log.info({ route, domain: entry.session.context.domain, app, stream, clientid: f.clientid, sequence: entry.session.context.sequence, decision: 'ended' }, 'hook');
     return answer(reply, 200, 'ok');
   });

@@ -20,13 +20,13 @@ interface FfprobeOutput {
   streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[];
 }
 
-export function ffprobe(options: { binary?: string; timeoutMs?: number } = {}): ProbeMedia {
-  const binary = options.binary ?? 'ffprobe';
-  const timeout = options.timeoutMs ?? 10_000;
+const TIMEOUT_MS = 10_000;
+
+export function ffprobe(): ProbeMedia {
   const args = ['-v', 'error', '-print_format', 'json', '-show_entries', 'format=duration:stream=codec_type,codec_name,width,height'];
   return (file) =>
     new Promise((resolve) => {
-      execFile(binary, [...args, file], { timeout, maxBuffer: 1024 * 1024 }, (error, stdout) => {
+      execFile('ffprobe', [...args, file], { timeout: TIMEOUT_MS, maxBuffer: 1024 * 1024 }, (error, stdout) => {
         if (error) return resolve(undefined);
         let output: FfprobeOutput;
         try {

@@ -18,9 +18,8 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { EndReason } from '../end-reasons.js';
 import { pushDomainOf } from '../push-sessions.js';
-import { field, hostOf, recordFileEvent, type AdapterSessions, type HookDeps } from './common.js';
+import { field, hostOf, parseJsonObject, recordFileEvent, type AdapterSessions, type HookDeps } from './common.js';
 import type { ProbeMedia } from './probe.js';
 
 const DEFAULT_VHOST = '__defaultVhost__';
@@ -38,12 +37,8 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
   const { pushes, events, log } = deps;
 
   scope.post('/hooks/srs', async (request, reply) => {
-    let body: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(typeof request.body === 'string' ? request.body : '');
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch {
+    const body = parseJsonObject(request.body);
+    if (!body) {
       log.info({ route: 'srs', decision: 'bad request' }, 'hook');
       return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify({ code: 400, msg: 'the body must be a JSON object' }));
     }
@@ -63,7 +58,7 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
           return reply200(reply, 403, reason);
         };
         if (!app || !stream) return refuse('the publish has no app or stream name');
-        const admission = pushes.admit({
+        const admission = sessions.admit(connection, {
           source: 'srs',
           host,
           app,
@@ -73,21 +68,17 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
           node: request.ip,
         });
         if (!admission.ok) return refuse(admission.reason);
-        const { session } = admission;
-        sessions.track(connection, session);
+        const { session } = admission.entry;
         await pushes.started(session);
         log.info({ route, domain: session.context.domain, app, stream, clientId: body.client_id, sequence: session.context.sequence, decision: 'accepted' }, 'hook');
         return reply200(reply, 0);
       }
       case 'on_unpublish': {
         const entry = sessions.find(connection, app, stream);
-        if (!entry || entry.session.state === 'ended') {
-          if (entry) sessions.ended(entry);
+        if (!entry || !(await sessions.sourceEnded(entry))) {
           log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'ignored', reason: entry ? 'the push had already ended in livehook' : 'no push of this client' }, 'hook');
           return reply200(reply, 0);
         }
-        await pushes.ended(entry.session, EndReason.sourceEnded);
-        sessions.ended(entry);
         log.info({ route, domain: entry.session.context.domain, app, stream, clientId: body.client_id, sequence: entry.session.context.sequence, decision: 'ended' }, 'hook');
         return reply200(reply, 0);
       }
