@@ -5,17 +5,9 @@
  */
 import { signatureExpiry, tencentSign } from './signing.js';
 
-/** `sign` changes once a second per key: attempts in that second reuse the last one computed. */
-let last = { callbackKey: '', t: 0, sign: '' };
-
-function signFor(callbackKey: string, t: number): string {
-  if (last.t !== t || last.callbackKey !== callbackKey) last = { callbackKey, t, sign: tencentSign(callbackKey, t) };
-  return last.sign;
-}
-
 export function callbackBody(payload: string, callbackKey: string, nowMs: number): string {
   const t = signatureExpiry(nowMs);
-  const tail = callbackKey ? `"t":${t},"sign":"${signFor(callbackKey, t)}"}` : `"t":${t}}`;
+  const tail = callbackKey ? `"t":${t},"sign":"${tencentSign(callbackKey, t)}"}` : `"t":${t}}`;
   const open = payload.trimEnd().slice(0, -1).trimEnd();
   return open === '{' ? open + tail : `${open},${tail}`;
 }

@@ -23,7 +23,6 @@
  * lease renewed every third of `leaseMs`, so a row that waits long in a slow host's queue is never
  * taken by another claim while this process still means to send it.
  */
-import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CallbackHttpClient, CallbackResult } from './http-client.js';
 import { callbackBody } from './callback-body.js';
@@ -74,7 +73,6 @@ export class Dispatcher {
   #loop: Promise<void> | undefined;
   #wakeSignal: (() => void) | undefined;
   #woken = false;
-  #claimed = 0;
   #claims = 0;
   /** When the current loop turn started (the `now` its claim used). */
   #turnAt = 0;
@@ -85,7 +83,7 @@ export class Dispatcher {
   #flushing: Promise<void> | undefined;
   /** Ends the wait of a flush that is gathering outcomes. */
   #recordNow: (() => void) | undefined;
-  /** Ids of claimed rows whose attempt has not finished: the leases to renew. */
+  /** Ids of claimed rows whose attempt has not finished: the leases to renew; their count is what maxClaimed caps. */
   readonly #held = new Set<number>();
   #renewTimer: NodeJS.Timeout | undefined;
 
@@ -99,8 +97,6 @@ export class Dispatcher {
       ...options,
     };
     this.#hostLimit = this.#o.perHostConcurrency * HOST_QUEUE_FACTOR;
-    // Every attempt listens on the one shutdown signal.
-    setMaxListeners(0, this.#abort.signal);
   }
 
   get inFlight(): number {
@@ -108,7 +104,7 @@ export class Dispatcher {
   }
 
   get claimed(): number {
-    return this.#claimed;
+    return this.#held.size;
   }
 
   /** Claim queries made so far (a cost figure for benchmarks and tests). */
@@ -147,7 +143,6 @@ export class Dispatcher {
     await this.#loop;
     // Rows still waiting in host queues were never attempted: give them back now.
     const waiting = [...this.#lanes.values()].flatMap((lane) => lane.queue.splice(0));
-    this.#claimed -= waiting.length;
     for (const d of waiting) this.#held.delete(d.id);
     await this.#o.outbox.release(waiting.map((d) => d.id));
     const timedOut = await Promise.race([
@@ -194,7 +189,7 @@ export class Dispatcher {
     this.#woken = false;
     this.#turnAt = Date.now();
     const batch = this.#o.claimBatch;
-    if (this.#claimed + batch > this.#o.maxClaimed) return false;
+    if (this.#held.size + batch > this.#o.maxClaimed) return false;
     const saturated = [...this.#lanes].filter(([, lane]) => lane.active + lane.queue.length >= this.#hostLimit).map(([host]) => host);
     this.#claims++;
     const rows = await this.#o.outbox.claimDue({ now: this.#turnAt, limit: batch, leaseMs: this.#o.leaseMs, excludeHosts: saturated });
@@ -223,7 +218,6 @@ export class Dispatcher {
   }
 
   #admit(delivery: ClaimedDelivery): void {
-    this.#claimed++;
     this.#held.add(delivery.id);
     let lane = this.#lanes.get(delivery.targetHost);
     if (!lane) this.#lanes.set(delivery.targetHost, (lane = { active: 0, queue: [] }));
@@ -236,14 +230,13 @@ export class Dispatcher {
     const attempt: Promise<void> = this.#attempt(delivery).finally(() => {
       this.#attempts.delete(attempt);
       this.#held.delete(delivery.id);
-      this.#claimed--;
       lane.active--;
       const next = this.#mode === 'running' ? lane.queue.shift() : undefined;
       if (next) this.#launch(next, lane);
       else if (lane.active === 0 && lane.queue.length === 0) this.#lanes.delete(delivery.targetHost);
       // Claim again only when it can pay off: a saturated host just got room, or a batch fits.
       const held = lane.active + lane.queue.length;
-      if (held === Math.floor(this.#hostLimit / 2) || this.#claimed + this.#o.claimBatch === this.#o.maxClaimed) this.wake();
+      if (held === Math.floor(this.#hostLimit / 2) || this.#held.size + this.#o.claimBatch === this.#o.maxClaimed) this.wake();
     });
     this.#attempts.add(attempt);
   }

@@ -321,6 +321,21 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
     ...(options.maxConnectionsPerHost === undefined ? {} : { connections: options.maxConnectionsPerHost }),
   });
 
+  // The caller's signal (one shutdown signal for every attempt) gets one 'abort' listener per
+  // client, which aborts the requests in flight: an EventTarget walks all its listeners on every
+  // add and remove, and thousands of requests may be in flight.
+  const inFlight = new WeakMap<AbortSignal, Set<RequestAbort>>();
+  function follow(signal: AbortSignal, request: RequestAbort): () => void {
+    let requests = inFlight.get(signal);
+    if (!requests) {
+      const created = new Set<RequestAbort>();
+      signal.addEventListener('abort', () => { for (const r of created) r.abort(signal.reason); }, { once: true });
+      inFlight.set(signal, (requests = created));
+    }
+    requests.add(request);
+    return () => requests.delete(request);
+  }
+
   async function post(
     url: string,
     body: string,
@@ -351,8 +366,7 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
       timedOut = true;
       controller.abort();
     }, timeoutMs);
-    const forwardAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', forwardAbort, { once: true });
+    const unfollow = signal ? follow(signal, controller) : undefined;
 
     try {
       const response = await agent.request({
@@ -390,7 +404,7 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
       return { ok: false, kind: failureKindOf(error), latencyMs: elapsed(), message: messageOf(error) };
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', forwardAbort);
+      unfollow?.();
     }
   }
 

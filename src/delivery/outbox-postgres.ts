@@ -33,7 +33,7 @@ export class PostgresOutbox extends SqlOutbox {
     // between our snapshot and our lock is dropped from the batch, not claimed twice.
     const { rows } = await this.db.transaction().execute(async (trx) => {
       await asynchronousCommit(trx);
-      return sql<ClaimRow>`
+      return sql<ClaimRow & { next_attempt_at: number }>`
         WITH picked AS (
           SELECT d.id FROM deliveries d
           WHERE d.next_attempt_at <= ${now}
@@ -49,10 +49,10 @@ export class PostgresOutbox extends SqlOutbox {
         FROM picked, events e
         WHERE d.id = picked.id AND e.id = d.event_id
         RETURNING d.id, d.event_id, e.webhook_id, d.url, d.target_host, d.event_type,
-          d.callback_key, e.payload, d.attempts, d.order_key`.execute(trx);
+          d.callback_key, e.payload, d.attempts, d.order_key, d.next_attempt_at`.execute(trx);
     });
-    // RETURNING has no order; hand them out oldest first like the SQLite claim.
-    return rows.map(toClaimed).sort((a, b) => a.id - b.id);
+    // RETURNING has no order; hand them out in the SQLite claim's order (due first, then oldest).
+    return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id).map(toClaimed);
   }
 
   protected async begin(trx: Trx, durable: boolean): Promise<void> {

@@ -205,6 +205,20 @@ test("aborting the caller's signal rejects instead of reporting a failure", asyn
   await assert.rejects(client.post(server.origin, '{}', JSON_HEADERS, controller.signal), /shutting down/);
 });
 
+test("one abort of the caller's signal rejects every request in flight on it, and only those", async (t) => {
+  const server = await startServer(t, (request, response) => {
+    if (request.url === '/ok') response.end('{"code":0}');
+  });
+  const client = startClient(t, LOCAL);
+  const controller = new AbortController();
+  // Finished before the abort: it must not be touched by it.
+  assert.ok((await client.post(`${server.origin}/ok`, '{}', JSON_HEADERS, controller.signal)).ok);
+  const hanging = [1, 2, 3].map((i) => client.post(`${server.origin}/hang${i}`, '{}', JSON_HEADERS, controller.signal));
+  setTimeout(() => controller.abort(new Error('shutting down')), 50);
+  for (const request of hanging) await assert.rejects(request, /shutting down/);
+  await assert.rejects(client.post(`${server.origin}/ok`, '{}', JSON_HEADERS, controller.signal), /shutting down/, 'a later request on an aborted signal');
+});
+
 test('a malformed allow-list entry is rejected when the client is created', () => {
   for (const cidr of ['10.0.0.0/33', 'example.com/8', '10.0.0.0/', '::1/129']) {
     assert.throws(() => createCallbackHttpClient({ allowCidrs: [cidr] }), /invalid CIDR/, cidr);
