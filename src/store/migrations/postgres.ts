@@ -6,8 +6,12 @@
 import { CHANNELS } from '../channels.js';
 import type { Migration } from '../migrate.js';
 
-/** Tables the config cache is built from: a change to any of them must reach every instance. */
-export const CONFIG_TABLES = [
+/**
+ * The config tables of migration 3, whose changes must reach every instance. Part of that
+ * released migration, so frozen: a config table added later gets its trigger in a migration of
+ * its own (editing this list would change migration 3 for new databases only).
+ */
+const MIGRATION_3_CONFIG_TABLES = [
   'domains',
   'callback_templates',
   'callback_rules',
@@ -232,7 +236,7 @@ export const postgresMigrations: readonly Migration[] = [
     // commit whoever made the change: API, console or CLI, through any instance.
     sql: `
       CREATE FUNCTION livehook_notify_config() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('${CHANNELS.config}', TG_TABLE_NAME); RETURN NULL; END $$;
-      ${CONFIG_TABLES.map(
+      ${MIGRATION_3_CONFIG_TABLES.map(
         (table) =>
           `CREATE TRIGGER ${table}_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION livehook_notify_config();`,
       ).join('\n')}
