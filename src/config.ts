@@ -17,15 +17,13 @@ const cidrList = z
   .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected CIDRs like 10.0.0.0/8')));
 
-const thresholdsJson = z.union([z.string(), z.object({})]).transform((raw, ctx) => {
-  let value: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON like {"block":{"Porn":0.8},"review":{"Porn":0.5}}' });
-      return z.NEVER;
-    }
+const thresholdsJson = z.string().transform((raw, ctx) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected JSON like {"block":{"Porn":0.8},"review":{"Porn":0.5}}' });
+    return z.NEVER;
   }
   const problems = validateThresholds(value);
   if (problems.length > 0) {

@@ -14,6 +14,7 @@ import type { SnapshotTemplateConfig } from '../bindings/config-cache.js';
 import { snapshotTaken, pornDetected } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
+import { INPUT_SIZE, RGB224_BYTES } from '../moderation/classes.js';
 import { FfmpegProcess, liveInput } from './ffmpeg.js';
 import { snapshotPath } from './file-names.js';
 import { FixedFrames, JpegFrames } from './jpeg-frames.js';
@@ -29,8 +30,6 @@ export interface FrameModeration {
 }
 
 export type ModerationVerdict = Omit<Parameters<typeof pornDetected>[1], 'img' | 'screenshotAt' | 'sentAt'>;
-
-export const CLASSIFIER_SIZE = 224;
 
 /** A saved screenshot: its path under /files and when it was taken. */
 interface Shot {
@@ -65,7 +64,7 @@ export class StreamSnapshotter {
     private readonly deps: SnapshotterDeps,
   ) {
     const moderate = spec.pornFlag && deps.moderation !== undefined;
-    const size = `${CLASSIFIER_SIZE}:${CLASSIFIER_SIZE}`;
+    const size = `${INPUT_SIZE}:${INPUT_SIZE}`;
     const graph = moderate
       ? `[0:v]fps=1/${spec.intervalSeconds},split=2[a][b];[a]${scaleFilter(spec.width, spec.height)}[jpeg];[b]scale=${size}[rgb]`
       : `[0:v]fps=1/${spec.intervalSeconds},${scaleFilter(spec.width, spec.height)}[jpeg]`;
@@ -110,7 +109,7 @@ export class StreamSnapshotter {
       }
     });
     if (moderate) {
-      this.#ffmpeg.output(3).pipe(new FixedFrames(CLASSIFIER_SIZE * CLASSIFIER_SIZE * 3)).on('data', (rgb: Buffer) => {
+      this.#ffmpeg.output(3).pipe(new FixedFrames(RGB224_BYTES)).on('data', (rgb: Buffer) => {
         const n = rgbIndex++;
         // A picture whose JPEG came first and was skipped has no screenshot to classify for.
         if (n < jpegIndex && !shots.has(n)) return;

@@ -72,16 +72,12 @@ export async function readBundledArtifacts(): Promise<tf.io.ModelArtifacts> {
   }
   // Manifest paths and bundles are in the same order (nsfwjs names bundle i `group1-shard<i+1>of<n>`).
   const parts = await Promise.all(bundles.map(async (load) => Buffer.from(((await load()) as { default: string }).default, 'base64')));
-  const weights = Buffer.concat(parts);
-  return {
-    modelTopology: json.modelTopology,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-    weightData: toArrayBuffer(weights),
-  };
+  return artifactsOf(json, Buffer.concat(parts));
 }
+
+/** A layers-model JSON and its concatenated weights, as tfjs loads them. */
+const artifactsOf = (json: tf.io.ModelJSON, weights: Uint8Array): tf.io.ModelArtifacts =>
+  tf.io.getModelArtifactsForJSONSync(json, tf.io.getWeightSpecs(json.weightsManifest), toArrayBuffer(weights));
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -104,14 +100,7 @@ export async function readCachedArtifacts(cachePath: string): Promise<tf.io.Mode
   if (!json.livehook || weights.length !== json.livehook.weightsBytes || sha256(weights) !== json.livehook.weightsSha256) {
     throw new Error(`moderation: model cache ${cachePath} does not match its manifest (${weights.length} bytes)`);
   }
-  return {
-    modelTopology: json.modelTopology,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-    weightData: toArrayBuffer(weights),
-  };
+  return artifactsOf(json, weights);
 }
 
 /** Writes model.json + weights.bin into `cachePath`, replacing whatever is there. */

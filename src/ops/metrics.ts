@@ -9,7 +9,6 @@ export interface Metrics {
   readonly deliveryAttempts: Counter<'outcome' | 'kind'>;
   readonly deliveryLatency: Histogram<'outcome'>;
   readonly deliveryBacklog: Gauge<'measure'>;
-  readonly moderationFrames: Gauge<'outcome'>;
 }
 
 /** Frame counts of porn detection, or null while its classifier has not started. */
@@ -23,7 +22,7 @@ export interface MetricSources {
 export function createMetrics(sources: MetricSources = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'livehook_' });
-  return {
+  const metrics: Metrics = {
     registry,
     apiRequests: new Counter({
       name: 'livehook_api_requests_total',
@@ -63,16 +62,18 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       labelNames: ['measure'],
       registers: [registry],
     }),
-    moderationFrames: new Gauge({
-      name: 'livehook_moderation_frames',
-      help: 'Porn detection: frames classified, dropped (classifier behind) and failed since start; pending now',
-      labelNames: ['outcome'],
-      registers: [registry],
-      collect() {
-        const counts = sources.moderation?.();
-        if (!counts) return;
-        for (const [outcome, value] of Object.entries(counts)) this.set({ outcome }, value);
-      },
-    }),
   };
+  // Filled at each scrape from its source; nothing sets it directly.
+  new Gauge({
+    name: 'livehook_moderation_frames',
+    help: 'Porn detection: frames classified, dropped (classifier behind) and failed since start; pending now',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      const counts = sources.moderation?.();
+      if (!counts) return;
+      for (const [outcome, value] of Object.entries(counts)) this.set({ outcome }, value);
+    },
+  });
+  return metrics;
 }
