@@ -30,7 +30,7 @@ import {
   streamContext,
   waitForEvent,
   waitUntil,
-} from './support.js';
+} from '../helpers/callbacks.js';
 
 const KEY = 'ApiKey2026abc';
 const APPID_B = 1250000077;

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
-import { bindDomain, snapshotEvent, startEvent, streamContext } from './support.js';
+import { bindDomain, snapshotEvent, startEvent, streamContext } from '../helpers/callbacks.js';
 
 const HEALTHY = 9;
 const PER_HOST = 200;

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
-import { allEvents, bindDomain, endEvent, startEvent, streamContext, waitForEvent } from './support.js';
+import { allEvents, bindDomain, endEvent, startEvent, streamContext, waitForEvent } from '../helpers/callbacks.js';
 
 const KEY = 'OrderKey42';
 const SESSIONS = 50;

@@ -23,7 +23,7 @@ import {
   streamContext,
   waitForEvent,
   waitUntil,
-} from './support.js';
+} from '../helpers/callbacks.js';
 
 const KEY = 'RetryKey0123456789';
 

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
-import { bindDomain, callAction, createTemplate, findEvent, sleep, startEvent, streamContext, waitForEvent } from './support.js';
+import { bindDomain, callAction, createTemplate, findEvent, sleep, startEvent, streamContext, waitForEvent } from '../helpers/callbacks.js';
 
 const FLAGS = { retryDelayScale: 0.001, shutdownTimeoutMs: 500 };
 

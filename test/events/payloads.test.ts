@@ -24,7 +24,7 @@ import {
   startEvent,
   streamContext,
   waitUntil,
-} from '../delivery/support.js';
+} from '../helpers/callbacks.js';
 
 const KEY = 'TencentKey0123456789abcdefXYZ';
 const DOMAIN = 'push.payloads.example.com';

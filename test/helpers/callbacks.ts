@@ -1,7 +1,8 @@
 /**
- * Shared pieces of the event and delivery tests (not a test file itself): calling livehook's own
- * actions through the official SDK's generic `request`, binding a domain to a template, building
- * events with realistic values, and polling.
+ * Shared pieces of the tests that deal with callbacks (event, delivery, ingest, console and e2e
+ * tests): calling livehook's own actions through the official SDK's generic `request`, binding a
+ * domain to a template, building events with realistic values, picking one stream's callbacks out
+ * of a receiver, and polling.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -13,7 +14,8 @@ import {
   type LiveEvent,
   type StreamContext,
 } from '../../src/events/builders.js';
-import { TEST_APPID, type LiveClient } from '../helpers/livehook.js';
+import { TEST_APPID, type LiveClient } from './livehook.js';
+import type { ReceivedRequest } from './receiver.js';
 
 export const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
@@ -21,6 +23,17 @@ export const md5 = (text: string): string => createHash('md5').update(text).dige
 export async function callAction<T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> {
   return (await client.request(action, params)) as T;
 }
+
+/**
+ * A receiver filter: the callbacks about one stream. Events 1, 0, 100 and 200 name it in
+ * `stream_id`, event 317 (porn detection) in `streamId`.
+ */
+export const forStream =
+  (stream: string) =>
+  (r: ReceivedRequest): boolean => {
+    const body = r.json as { stream_id?: unknown; streamId?: unknown } | undefined;
+    return body?.stream_id === stream || body?.streamId === stream;
+  };
 
 export interface AttemptInfo {
   Attempt: number;
