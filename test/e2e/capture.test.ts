@@ -7,23 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHash } from 'node:crypto';
+import { callAction, forStream, md5, waitUntil } from '../helpers/callbacks.js';
 import { startPush, requireFfmpeg } from '../helpers/ffmpeg.js';
 import type { OptionName } from '../../src/config.js';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
-import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
+import { Receiver } from '../helpers/receiver.js';
 
 const DOMAIN = 'push.capture.example.com';
 const KEY = 'captureKey01';
 const COS = { CosAppId: 1250000000, CosBucket: 'shots', CosRegion: 'ap-guangzhou' };
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 type Payload = Record<string, unknown>;
-const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
-  (await client.request(action, params)) as T;
-const forStream = (stream: string) => (r: ReceivedRequest): boolean => {
-  const p = r.json as Payload | undefined;
-  return p?.stream_id === stream || p?.streamId === stream;
-};
 
 /**
  * ffprobe's view of a URL: first video stream size and the container duration. Asynchronous:
@@ -42,14 +35,6 @@ function ffmpegChildren(): number[] {
     .split('\n')
     .filter((line) => line.trim().endsWith('ffmpeg'))
     .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface Suite {
@@ -76,9 +61,9 @@ function captureSuite(flags: Partial<Record<OptionName, unknown>>): Suite {
 
 async function setUp(lh: TestLivehook, receiver: Receiver): Promise<LiveClient> {
   const client = lh.client();
-  await call(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
-  await call(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
-  const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+  await callAction(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
+  await callAction(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
+  const { TemplateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
     TemplateName: 'capture',
     StreamBeginNotifyUrl: receiver.url('/begin'),
     StreamEndNotifyUrl: receiver.url('/end'),
@@ -87,13 +72,13 @@ async function setUp(lh: TestLivehook, receiver: Receiver): Promise<LiveClient> 
     RecordNotifyUrl: receiver.url('/record'),
     CallbackKey: KEY,
   });
-  await call(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
+  await callAction(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
   return client;
 }
 
 async function snapshotRule(client: LiveClient, stream: string, template: Record<string, unknown>): Promise<void> {
-  const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveSnapshotTemplate', { TemplateName: `snap_${stream}`, ...COS, ...template });
-  await call(client, 'CreateLiveSnapshotRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
+  const { TemplateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveSnapshotTemplate', { TemplateName: `snap_${stream}`, ...COS, ...template });
+  await callAction(client, 'CreateLiveSnapshotRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
 }
 
 const pushTo = (lh: TestLivehook, stream: string, seconds: number) =>
@@ -129,7 +114,7 @@ describe('screenshots, porn detection and recording (default moderation threshol
 
     await pushing.done;
     await suite.receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
-    await waitUntil(() => ffmpegChildren().length === 0, 8_000, `no ffmpeg left (still: ${ffmpegChildren().join(', ')})`);
+    await waitUntil(() => ffmpegChildren().length === 0, { timeoutMs: 8_000, intervalMs: 100, what: `no ffmpeg left (still: ${ffmpegChildren().join(', ')})` });
   });
 
   test('PornFlag=1 with default thresholds: the model classifies each frame, testsrc passes and no event 317 is sent', async () => {
@@ -141,27 +126,27 @@ describe('screenshots, porn detection and recording (default moderation threshol
     await waitUntil(async () => {
       const health = (await (await fetch(`${suite.lh.httpUrl}/healthz`)).json()) as { capture: { moderation: { classified: number } | null } };
       return (health.capture.moderation?.classified ?? 0) >= 2;
-    }, 60_000, 'two classified frames');
+    }, { timeoutMs: 60_000, intervalMs: 100, what: 'two classified frames' });
     const metrics = await (await fetch(`${suite.lh.httpUrl}/metrics`)).text();
     const classified = Number(/^livehook_moderation_frames\{outcome="classified"\} (\d+)$/m.exec(metrics)?.[1]);
     assert.ok(classified >= 2, `/metrics counts the classified frames: ${classified}`);
     await pushing.done;
     await suite.receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 10_000 });
     assert.equal(suite.receiver.received((r) => r.path === '/porn').length, 0, 'a plain test pattern is not flagged');
-    const { TotalNum } = await call<{ TotalNum: number }>(suite.client, 'DescribeModerationResults', { StreamName: stream });
+    const { TotalNum } = await callAction<{ TotalNum: number }>(suite.client, 'DescribeModerationResults', { StreamName: stream });
     assert.equal(TotalNum, 0);
   });
 
   test('record rule (flv, mp4, hls): event 100 per file; each downloads and ffprobe agrees with duration', async () => {
     const stream = 'rec_all';
     const param = { Enable: 1, RecordInterval: 10, StorageTime: 0 };
-    const { TemplateId } = await call<{ TemplateId: number }>(suite.client, 'CreateLiveRecordTemplate', {
+    const { TemplateId } = await callAction<{ TemplateId: number }>(suite.client, 'CreateLiveRecordTemplate', {
       TemplateName: 'rec_all',
       FlvParam: param,
       Mp4Param: param,
       HlsParam: param,
     });
-    await call(suite.client, 'CreateLiveRecordRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
+    await callAction(suite.client, 'CreateLiveRecordRule', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, TemplateId });
     const pushing = pushTo(suite.lh, stream, 6);
     await pushing.done;
     const records = await suite.receiver.waitFor(3, { path: '/record', filter: forStream(stream), timeoutMs: 20_000 });
@@ -181,7 +166,7 @@ describe('screenshots, porn detection and recording (default moderation threshol
       assert.ok(Math.abs(media.duration - duration) <= Math.max(0.1 * duration, 0.6), `${format}: ffprobe ${media.duration} s vs duration ${duration} s`);
       assert.deepEqual([media.width, media.height], [320, 240]);
     }
-    await waitUntil(() => ffmpegChildren().length === 0, 8_000, 'no ffmpeg left after the recording');
+    await waitUntil(() => ffmpegChildren().length === 0, { timeoutMs: 8_000, intervalMs: 100, what: 'no ffmpeg left after the recording' });
   });
 });
 
@@ -209,7 +194,7 @@ describe('porn detection with thresholds that flag the test pattern', () => {
     assert.ok(shots.includes(p.img), `img ${String(p.img)} is one of the screenshots`);
     assert.equal((await fetch(String(p.img))).status, 200);
 
-    const results = await call<{ TotalNum: number; ResultList: Array<Record<string, unknown>> }>(suite.client, 'DescribeModerationResults', { DomainName: DOMAIN });
+    const results = await callAction<{ TotalNum: number; ResultList: Array<Record<string, unknown>> }>(suite.client, 'DescribeModerationResults', { DomainName: DOMAIN });
     assert.ok(results.TotalNum >= 1);
     const kept = results.ResultList.find((r) => r.PicFullUrl === p.img);
     assert.ok(kept, 'the flagged screenshot is listed by DescribeModerationResults');

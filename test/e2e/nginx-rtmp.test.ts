@@ -9,12 +9,12 @@
  * missing the test fails and names it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { md5, sleep } from '../helpers/callbacks.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 import { startTestLivehook, tempDir, TEST_APPID, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 
@@ -25,7 +25,6 @@ const DOMAIN = 'push.nginx-adapter.example.com';
 const RECORD_BASE_URL = 'https://files.example.com/rec';
 const DOC = path.resolve(import.meta.dirname, '../../docs/media-servers.md');
 
-const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
 function requireBinaries(): void {
   if (!fs.existsSync(NGINX)) assert.fail(`nginx is missing: ${NGINX} not found (install nginx and libnginx-mod-rtmp; scripts/setup.sh does)`);
@@ -44,7 +43,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);

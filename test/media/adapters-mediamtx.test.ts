@@ -6,21 +6,19 @@
  * argument) with a real curl → events 1 and 0 with one sequence; refusals; 403 without token.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerHookRoutes } from '../../src/media/adapters/hooks.js';
+import { md5, sleep } from '../helpers/callbacks.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 import { startTestLivehook, TEST_APPID, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 
 const CALLBACK_KEY = 'mediamtxKey789';
 const PUBLISHER_IP = '203.0.113.7';
 const DOC = path.resolve(import.meta.dirname, '../../docs/media-servers.md');
-const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The documented MediaMTX settings, for a livehook at `httpUrl` with `token`. */
 function documentedConfig(httpUrl: string, token: string): { authAddress: string; runOnReady: string; runOnNotReady: string } {

@@ -6,18 +6,16 @@
  * HTTP 200 with a non-zero `code`; 403 without the hook token.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { md5, sleep } from '../helpers/callbacks.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 import { startTestLivehook, tempDir, TEST_APPID, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 
 const CALLBACK_KEY = 'srsAdapterKey456';
 const SRS_IP = '192.168.1.10';
-const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface SrsRequest {
   clientId: string;

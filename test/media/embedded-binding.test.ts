@@ -6,12 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { callAction, forStream, sleep } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
-import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
+import { Receiver } from '../helpers/receiver.js';
 
-const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
-  (await client.request(action, params)) as T;
 
 interface EventInfo {
   EventType: number;
@@ -27,8 +26,6 @@ interface EventList {
   EventList: EventInfo[];
 }
 
-const forStream = (stream: string) => (r: ReceivedRequest): boolean => (r.json as { stream_id?: string } | undefined)?.stream_id === stream;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('embedded RTMP ingest and callback bindings', () => {
   let livehook: TestLivehook;
@@ -50,12 +47,12 @@ describe('embedded RTMP ingest and callback bindings', () => {
   });
 
   async function addDomain(domain: string): Promise<void> {
-    await call(client, 'AddLiveDomain', { DomainName: domain, DomainType: 0 });
-    await call(client, 'ModifyLivePushAuthKey', { DomainName: domain, Enable: 0 });
+    await callAction(client, 'AddLiveDomain', { DomainName: domain, DomainType: 0 });
+    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: domain, Enable: 0 });
   }
 
   async function createTemplate(name: string): Promise<number> {
-    const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+    const { TemplateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
       TemplateName: name,
       StreamBeginNotifyUrl: receiver.url('/begin'),
       StreamEndNotifyUrl: receiver.url('/end'),
@@ -74,7 +71,7 @@ describe('embedded RTMP ingest and callback bindings', () => {
   async function loggedEvents(domain: string, stream: string): Promise<EventInfo[]> {
     const deadline = Date.now() + 5000;
     for (;;) {
-      const { EventList } = await call<EventList>(client, 'DescribeCallbackEvents', { DomainName: domain, StreamName: stream, PageSize: 100 });
+      const { EventList } = await callAction<EventList>(client, 'DescribeCallbackEvents', { DomainName: domain, StreamName: stream, PageSize: 100 });
       if (EventList.length >= 2 || Date.now() > deadline) return EventList;
       await sleep(25);
     }
@@ -92,7 +89,7 @@ describe('embedded RTMP ingest and callback bindings', () => {
       assert.equal(e.Url, '');
     }
     assert.equal(events[0]?.Sequence, events[1]?.Sequence);
-    const noCallback = await call<EventList>(client, 'DescribeCallbackEvents', { DomainName: domain, Status: 'no_callback' });
+    const noCallback = await callAction<EventList>(client, 'DescribeCallbackEvents', { DomainName: domain, Status: 'no_callback' });
     assert.equal(noCallback.TotalNum, 2);
     await sleep(300);
     assert.equal(receiver.received(forStream(stream)).length, 0, 'the receiver got nothing');
@@ -102,7 +99,7 @@ describe('embedded RTMP ingest and callback bindings', () => {
     const domain = 'bound.binding.example.com';
     await addDomain(domain);
     const templateId = await createTemplate('binding_tpl');
-    await call(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
 
     // Bound: both callbacks.
     await pushOnce(domain, 'bound_1');
@@ -110,13 +107,13 @@ describe('embedded RTMP ingest and callback bindings', () => {
     assert.equal(receiver.received(forStream('bound_1')).length, 2);
 
     // Unbound: the push still works, nothing is called back.
-    await call(client, 'DeleteLiveCallbackRule', { DomainName: domain, AppName: '' });
+    await callAction(client, 'DeleteLiveCallbackRule', { DomainName: domain, AppName: '' });
     await pushOnce(domain, 'bound_2');
     const silenced = await loggedEvents(domain, 'bound_2');
     assert.deepEqual(silenced.map((e) => [e.EventType, e.Status]).sort(), [[0, 'no_callback'], [1, 'no_callback']]);
 
     // Rebound: the very next push calls back.
-    await call(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
     await pushOnce(domain, 'bound_3');
     const [begin] = await receiver.waitFor(1, { path: '/begin', filter: forStream('bound_3'), timeoutMs: 5000 });
     const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream('bound_3'), timeoutMs: 5000 });
@@ -132,13 +129,13 @@ describe('embedded RTMP ingest and callback bindings', () => {
     const domain = 'app.binding.example.com';
     await addDomain(domain);
     const wide = await createTemplate('binding_wide');
-    const { TemplateId: specific } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+    const { TemplateId: specific } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
       TemplateName: 'binding_app',
       StreamBeginNotifyUrl: receiver.url('/app-begin'),
       StreamEndNotifyUrl: receiver.url('/app-end'),
     });
-    await call(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: wide });
-    await call(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: 'live', TemplateId: specific });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: wide });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: 'live', TemplateId: specific });
     await pushOnce(domain, 'app_1');
     await receiver.waitFor(1, { path: '/app-end', filter: forStream('app_1'), timeoutMs: 5000 });
     assert.deepEqual(receiver.received(forStream('app_1')).map((r) => r.path), ['/app-begin', '/app-end']);

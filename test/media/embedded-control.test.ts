@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { callAction, forStream, sleep } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg, startPush, type Push, type PushResult } from '../helpers/ffmpeg.js';
 import { errorCode, startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
@@ -14,10 +15,6 @@ const DOMAIN = 'push.control.example.com';
 const DAY_MS = 24 * 3600 * 1000;
 const REFUSED_PUSH_SECONDS = 6;
 
-const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
-  (await client.request(action, params)) as T;
-const forStream = (stream: string) => (r: ReceivedRequest): boolean => (r.json as { stream_id?: string } | undefined)?.stream_id === stream;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** `YYYY-MM-DD HH:MM:SS` Beijing time → epoch ms. */
 const fromBeijing = (text: string): number => Date.parse(`${text.replace(' ', 'T')}+08:00`);
 
@@ -40,7 +37,7 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     receiver = await Receiver.start();
     livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true } });
     client = livehook.client();
-    ({ TemplateId: templateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+    ({ TemplateId: templateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
       TemplateName: 'control',
       StreamBeginNotifyUrl: receiver.url('/begin'),
       StreamEndNotifyUrl: receiver.url('/end'),
@@ -56,9 +53,9 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
   });
 
   async function addBoundDomain(domain: string): Promise<void> {
-    await call(client, 'AddLiveDomain', { DomainName: domain, DomainType: 0 });
-    await call(client, 'ModifyLivePushAuthKey', { DomainName: domain, Enable: 0 });
-    await call(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
+    await callAction(client, 'AddLiveDomain', { DomainName: domain, DomainType: 0 });
+    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: domain, Enable: 0 });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
   }
 
   const url = (stream: string): string => `rtmp://127.0.0.1:${livehook.rtmpPort}/live/${stream}`;
@@ -94,7 +91,7 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     const stream = 'drop_me';
     const { push: p, begin } = await goLive(stream);
     const droppedAt = Date.now();
-    await call(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream });
+    await callAction(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream });
     const { result, end } = await ended(p, stream);
     assert.ok(end.at - droppedAt < 2000, `event 0 ${end.at - droppedAt} ms after the drop`);
     assert.ok(result.exitedAt - droppedAt < 3000, `ffmpeg ended ${result.exitedAt - droppedAt} ms after the drop`);
@@ -105,11 +102,11 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     assert.match(String(payload.push_duration), /^\d+$/);
 
     assert.equal(
-      await errorCode(call(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream })),
+      await errorCode(callAction(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream })),
       'ResourceNotFound.StreamNotAlive',
     );
     assert.equal(
-      await errorCode(call(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: 'never_pushed' })),
+      await errorCode(callAction(client, 'DropLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: 'never_pushed' })),
       'ResourceNotFound.StreamNotAlive',
     );
     // A dropped stream is not forbidden: it can be pushed again at once.
@@ -121,7 +118,7 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     const stream = 'forbid_me';
     const { push: p, begin } = await goLive(stream);
     const forbiddenAt = Date.now();
-    await call(client, 'ForbidLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, Reason: 'test forbid' });
+    await callAction(client, 'ForbidLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, Reason: 'test forbid' });
     const { end } = await ended(p, stream);
     assert.ok(end.at - forbiddenAt < 2000, `event 0 ${end.at - forbiddenAt} ms after the forbid`);
     const payload = end.json as Payload;
@@ -129,7 +126,7 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     assert.match(String(payload.errmsg), /ForbidLiveStream/);
     assert.equal(payload.sequence, begin.sequence);
 
-    const list = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    const list = await callAction<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
     assert.equal(list.TotalNum, 1);
     const entry = list.ForbidStreamList[0]!;
     assert.deepEqual([entry.DomainName, entry.AppName, entry.StreamName, entry.Reason], [DOMAIN, 'live', stream, 'test forbid']);
@@ -139,8 +136,8 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
 
     await assertRefused(stream);
 
-    await call(client, 'ResumeLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream });
-    const listed = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    await callAction(client, 'ResumeLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream });
+    const listed = await callAction<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
     assert.equal(listed.TotalNum, 0);
     const again = await push({ url: url(stream), tcUrl: `rtmp://${DOMAIN}/live`, seconds: 1 });
     assert.equal(again.code, 0, describeResult(again));
@@ -151,14 +148,14 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     const stream = 'forbid_briefly';
     const resumeAt = Math.ceil((Date.now() + 3000) / 1000) * 1000;
     const resumeTime = new Date(resumeAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    await call(client, 'ForbidLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, ResumeTime: resumeTime });
-    const list = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    await callAction(client, 'ForbidLiveStream', { DomainName: DOMAIN, AppName: 'live', StreamName: stream, ResumeTime: resumeTime });
+    const list = await callAction<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
     assert.equal(list.TotalNum, 1);
     assert.equal(fromBeijing(list.ForbidStreamList[0]!.ExpireTime), resumeAt, `ExpireTime is the ResumeTime ${resumeTime}`);
     await assertRefused(stream);
 
     await sleep(Math.max(0, resumeAt - Date.now()) + 100);
-    const after = await call<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
+    const after = await callAction<ForbidList>(client, 'DescribeLiveForbidStreamList', { StreamName: stream });
     assert.equal(after.TotalNum, 0, 'an expired forbid is no longer listed');
     const again = await push({ url: url(stream), tcUrl: `rtmp://${DOMAIN}/live`, seconds: 1 });
     assert.equal(again.code, 0, describeResult(again));
@@ -171,7 +168,7 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     const stream = 'domain_forbidden';
     const { push: p, begin } = await goLive(stream, domain);
     const forbiddenAt = Date.now();
-    await call(client, 'ForbidLiveDomain', { DomainName: domain });
+    await callAction(client, 'ForbidLiveDomain', { DomainName: domain });
     const { end } = await ended(p, stream);
     assert.ok(end.at - forbiddenAt < 2000, `event 0 ${end.at - forbiddenAt} ms after the forbid`);
     const payload = end.json as Payload;
@@ -179,7 +176,7 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     assert.equal(payload.app, domain);
     assert.equal(payload.sequence, begin.sequence);
     await assertRefused(stream, domain);
-    await call(client, 'EnableLiveDomain', { DomainName: domain });
+    await callAction(client, 'EnableLiveDomain', { DomainName: domain });
     const again = await push({ url: url(stream), tcUrl: `rtmp://${domain}/live`, seconds: 1 });
     assert.equal(again.code, 0, describeResult(again));
   });

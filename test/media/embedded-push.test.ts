@@ -5,16 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { callAction, forStream, md5 } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg, startPush } from '../helpers/ffmpeg.js';
 import { TEST_APPID, startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 
 const DOMAIN = 'push.embedded.example.com';
 const CALLBACK_KEY = 'embeddedPushKey01';
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
-const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
-  (await client.request(action, params)) as T;
 
 /** Field names of event 1, and event 0 (which adds push_duration), as in §1.2 plus the common ones. */
 const START_FIELDS = [
@@ -25,7 +22,6 @@ const END_FIELDS = [...START_FIELDS, 'push_duration'].sort();
 
 type Payload = Record<string, unknown>;
 const payloadOf = (r: ReceivedRequest): Payload => r.json as Payload;
-const forStream = (stream: string) => (r: ReceivedRequest): boolean => (r.json as Payload | undefined)?.stream_id === stream;
 
 interface OnlineList {
   TotalNum: number;
@@ -58,16 +54,16 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true } });
     client = livehook.client();
     rtmpBase = `rtmp://127.0.0.1:${livehook.rtmpPort}/live`;
-    await call(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
+    await callAction(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
     // stream_param must be exactly the push URL's query: no txSecret in these pushes.
-    await call(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
-    const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
+    const { TemplateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
       TemplateName: 'embedded_push',
       StreamBeginNotifyUrl: receiver.url('/begin'),
       StreamEndNotifyUrl: receiver.url('/end'),
       CallbackKey: CALLBACK_KEY,
     });
-    await call(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
   });
 
   after(async () => {
@@ -83,13 +79,13 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     const [begin] = await receiver.waitFor(1, { path: '/begin', filter: forStream(stream), timeoutMs: 10_000 });
     assert.ok(begin);
     assert.ok(pushing.running, 'ffmpeg is still pushing when event 1 arrives');
-    const online = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: DOMAIN });
+    const online = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: DOMAIN });
     const listed = online.OnlineInfo.find((s) => s.StreamName === stream);
     assert.ok(listed, `stream listed while live: ${JSON.stringify(online)}`);
     assert.equal(listed.AppName, 'live');
     assert.equal(listed.DomainName, DOMAIN);
     assert.match(listed.PublishTimeList[0]?.PublishTime ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    const byName = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
+    const byName = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
     assert.equal(byName.TotalNum, 1);
 
     const result = await pushing.done;
@@ -153,7 +149,7 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     assert.equal(begin.method, 'POST');
 
     // Not listed once over.
-    const after = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: DOMAIN });
+    const after = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: DOMAIN });
     assert.equal(after.OnlineInfo.find((s) => s.StreamName === stream), undefined, 'not listed after the push');
     assert.equal(livehook.pushes.find(DOMAIN, 'live', stream), undefined);
   });
@@ -213,8 +209,8 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
 
   test('two domains may carry the same stream name at once; filters of the online list', async () => {
     const other = 'push2.embedded.example.com';
-    await call(client, 'AddLiveDomain', { DomainName: other, DomainType: 0 });
-    await call(client, 'ModifyLivePushAuthKey', { DomainName: other, Enable: 0 });
+    await callAction(client, 'AddLiveDomain', { DomainName: other, DomainType: 0 });
+    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: other, Enable: 0 });
     const stream = 'embedded_push_3';
     const a = startPush({ url: `${rtmpBase}/${stream}`, tcUrl: `rtmp://${DOMAIN}/live` });
     const b = startPush({ url: `${rtmpBase}/${stream}`, tcUrl: `rtmp://${other}/live` });
@@ -223,15 +219,15 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
       // The second domain has no binding: wait for it to be listed instead.
       let list: OnlineList | undefined;
       for (let i = 0; i < 200; i++) {
-        list = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
+        list = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
         if (list.TotalNum === 2) break;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       assert.equal(list?.TotalNum, 2, JSON.stringify(list));
       assert.deepEqual(list.OnlineInfo.map((s) => s.DomainName).sort(), [DOMAIN, other].sort());
-      const one = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: other });
+      const one = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: other });
       assert.deepEqual(one.OnlineInfo.map((s) => `${s.DomainName}/${s.AppName}/${s.StreamName}`), [`${other}/live/${stream}`]);
-      const none = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: DOMAIN, AppName: 'other' });
+      const none = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { DomainName: DOMAIN, AppName: 'other' });
       assert.equal(none.TotalNum, 0);
       assert.ok(a.running && b.running, 'both pushes are still running');
     } finally {
@@ -240,7 +236,7 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
       assert.equal(rb.code, 0, describeResult(rb));
     }
     await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 5_000 });
-    const after = await call<OnlineList>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
+    const after = await callAction<OnlineList>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
     assert.equal(after.TotalNum, 0);
   });
 });

@@ -7,10 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { callAction, forStream, md5, sleep } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg, startPush, type PushResult } from '../helpers/ffmpeg.js';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
-import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
+import { Receiver } from '../helpers/receiver.js';
 
 const DOMAIN = 'push.refusals.example.com';
 const BACKUP_KEY = 'refusalsBackupKey42';
@@ -18,13 +18,8 @@ const BACKUP_KEY = 'refusalsBackupKey42';
 const REFUSED_PUSH_SECONDS = 6;
 const QUICK_FAIL_MS = 3000;
 
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const hexTime = (unixSeconds: number): string => Math.floor(unixSeconds).toString(16).toUpperCase();
 const nowSec = (): number => Math.floor(Date.now() / 1000);
-const call = async <T = Record<string, unknown>>(client: LiveClient, action: string, params: Record<string, unknown> = {}): Promise<T> =>
-  (await client.request(action, params)) as T;
-const forStream = (stream: string) => (r: ReceivedRequest): boolean => (r.json as { stream_id?: string } | undefined)?.stream_id === stream;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface EventList {
   TotalNum: number;
@@ -56,30 +51,30 @@ describe('embedded RTMP ingest refuses what it must, before the push starts', ()
     livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true } });
     client = livehook.client();
     rtmpPort = livehook.rtmpPort;
-    const { TemplateId } = await call<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
+    const { TemplateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
       TemplateName: 'refusals',
       StreamBeginNotifyUrl: receiver.url('/begin'),
       StreamEndNotifyUrl: receiver.url('/end'),
       CallbackKey: 'refusalsKey',
     });
     // Push authentication is on by default for a new push domain, with a generated master key.
-    await call(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
-    await call(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, BackupAuthKey: BACKUP_KEY });
-    const { PushAuthKeyInfo: info } = await call<PushAuthKeyInfo>(client, 'DescribeLivePushAuthKey', { DomainName: DOMAIN });
+    await callAction(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
+    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, BackupAuthKey: BACKUP_KEY });
+    const { PushAuthKeyInfo: info } = await callAction<PushAuthKeyInfo>(client, 'DescribeLivePushAuthKey', { DomainName: DOMAIN });
     assert.equal(info.Enable, 1, 'push authentication is on for a new push domain');
     assert.match(info.MasterAuthKey, /^[0-9A-Za-z]{16,}$/);
     assert.equal(info.BackupAuthKey, BACKUP_KEY);
     assert.ok(info.AuthDelta > 0);
     masterKey = info.MasterAuthKey;
     authDelta = info.AuthDelta;
-    await call(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
 
     // The other domains of the refusals, all bound to the same template.
-    await call(client, 'AddLiveDomain', { DomainName: 'forbidden.refusals.example.com', DomainType: 0 });
-    await call(client, 'ModifyLivePushAuthKey', { DomainName: 'forbidden.refusals.example.com', Enable: 0 });
-    await call(client, 'CreateLiveCallbackRule', { DomainName: 'forbidden.refusals.example.com', AppName: '', TemplateId });
-    await call(client, 'ForbidLiveDomain', { DomainName: 'forbidden.refusals.example.com' });
-    await call(client, 'AddLiveDomain', { DomainName: 'play.refusals.example.com', DomainType: 1 });
+    await callAction(client, 'AddLiveDomain', { DomainName: 'forbidden.refusals.example.com', DomainType: 0 });
+    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: 'forbidden.refusals.example.com', Enable: 0 });
+    await callAction(client, 'CreateLiveCallbackRule', { DomainName: 'forbidden.refusals.example.com', AppName: '', TemplateId });
+    await callAction(client, 'ForbidLiveDomain', { DomainName: 'forbidden.refusals.example.com' });
+    await callAction(client, 'AddLiveDomain', { DomainName: 'play.refusals.example.com', DomainType: 1 });
   });
 
   after(async () => {
@@ -115,7 +110,7 @@ describe('embedded RTMP ingest refuses what it must, before the push starts', ()
     cases.forEach((c, i) => assertRefused(results[i]!, c.what));
 
     await sleep(300);
-    const logged = await call<EventList>(client, 'DescribeCallbackEvents', { PageSize: 100 });
+    const logged = await callAction<EventList>(client, 'DescribeCallbackEvents', { PageSize: 100 });
     assert.equal(logged.TotalNum, 0, `no event for a refused push: ${JSON.stringify(logged.EventList)}`);
     assert.equal(receiver.requests.length, 0, 'the receiver got nothing');
     assert.equal(livehook.pushes.size, 0, 'nothing is live');
@@ -161,7 +156,7 @@ describe('embedded RTMP ingest refuses what it must, before the push starts', ()
     assert.deepEqual(events.map((e) => e.event_type), [1, 0]);
     assert.equal(events[0]?.sequence, events[1]?.sequence);
     assert.equal((end?.json as Record<string, unknown>).errcode, 1, 'the first push ended normally');
-    const logged = await call<EventList>(client, 'DescribeCallbackEvents', { StreamName: stream });
+    const logged = await callAction<EventList>(client, 'DescribeCallbackEvents', { StreamName: stream });
     assert.equal(logged.TotalNum, 2, 'the refused publisher logged nothing');
   });
 });

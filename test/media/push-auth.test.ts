@@ -5,8 +5,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { parseTxTime, pushSecret, verifyPushAuth, type PushAuthConfig } from '../../src/media/push-auth.js';
+import { md5 } from '../helpers/callbacks.js';
 
 // Tencent's documented example.
 const KEY = 'e12c46f2612d5106e2034781ab261ca3';
@@ -15,7 +15,6 @@ const TX_TIME = '5C271099';
 const TX_SECRET = 'f85a2ab363fe4deaffef9754d79da6fe';
 const EXPIRY = 0x5c271099; // 1546064025 = 2018-12-29T06:13:45Z
 
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const q = (params: Record<string, string>): URLSearchParams => new URLSearchParams(params);
 const auth = (overrides: Partial<PushAuthConfig> = {}): PushAuthConfig => ({
   enabled: true,
