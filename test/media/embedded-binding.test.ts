@@ -6,26 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAction, forStream, sleep } from '../helpers/callbacks.js';
+import { callAction, describeEvents, forStream, sleep, waitUntil, type EventInfo } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
-
-
-interface EventInfo {
-  EventType: number;
-  DomainName: string;
-  StreamName: string;
-  Sequence: string;
-  Status: string;
-  Url: string;
-  TemplateId: number;
-}
-interface EventList {
-  TotalNum: number;
-  EventList: EventInfo[];
-}
-
 
 describe('embedded RTMP ingest and callback bindings', () => {
   let livehook: TestLivehook;
@@ -67,13 +51,23 @@ describe('embedded RTMP ingest and callback bindings', () => {
     assert.equal(result.code, 0, describeResult(result));
   }
 
-  /** Both events of a stream's push, once both are in the event log. */
+  /**
+   * The events of a stream's push, once both are in the event log and neither is still pending;
+   * throws (naming what the log held) when that does not happen within 5 s.
+   */
   async function loggedEvents(domain: string, stream: string): Promise<EventInfo[]> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const { EventList } = await callAction<EventList>(client, 'DescribeCallbackEvents', { DomainName: domain, StreamName: stream, PageSize: 100 });
-      if (EventList.length >= 2 || Date.now() > deadline) return EventList;
-      await sleep(25);
+    let seen: EventInfo[] = [];
+    try {
+      return await waitUntil(
+        async () => {
+          seen = (await describeEvents(client, { DomainName: domain, StreamName: stream, PageSize: 100 })).EventList;
+          return seen.length >= 2 && seen.every((e) => e.Status !== 'pending') ? seen : undefined;
+        },
+        { timeoutMs: 5000, intervalMs: 25, what: `both events of ${stream} logged and finished` },
+      );
+    } catch (error) {
+      const held = JSON.stringify(seen.map((e) => [e.EventType, e.Status]));
+      throw new Error(`${(error as Error).message}; the log held ${held}`, { cause: error });
     }
   }
 
@@ -89,7 +83,7 @@ describe('embedded RTMP ingest and callback bindings', () => {
       assert.equal(e.Url, '');
     }
     assert.equal(events[0]?.Sequence, events[1]?.Sequence);
-    const noCallback = await callAction<EventList>(client, 'DescribeCallbackEvents', { DomainName: domain, Status: 'no_callback' });
+    const noCallback = await describeEvents(client, { DomainName: domain, Status: 'no_callback' });
     assert.equal(noCallback.TotalNum, 2);
     await sleep(300);
     assert.equal(receiver.received(forStream(stream)).length, 0, 'the receiver got nothing');
@@ -119,7 +113,13 @@ describe('embedded RTMP ingest and callback bindings', () => {
     const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream('bound_3'), timeoutMs: 5000 });
     assert.equal((begin?.json as { sequence: string }).sequence, (end?.json as { sequence: string }).sequence);
     const delivered = await loggedEvents(domain, 'bound_3');
-    for (const e of delivered) assert.equal(e.TemplateId, templateId);
+    assert.deepEqual(
+      delivered.map((e) => [e.EventType, e.TemplateId, e.Url, e.Status]).sort(),
+      [
+        [0, templateId, receiver.url('/end'), 'delivered'],
+        [1, templateId, receiver.url('/begin'), 'delivered'],
+      ],
+    );
 
     await sleep(300);
     assert.equal(receiver.received(forStream('bound_2')).length, 0, 'the push made while unbound was never called back');
