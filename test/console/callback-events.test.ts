@@ -7,11 +7,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { bindDomain } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
 import type { TestLivehook } from '../helpers/livehook.js';
 import type { Receiver } from '../helpers/receiver.js';
 import { signIn, snapshot } from './browser.js';
-import { bindNewTemplate, startConsoleHarness, type ConsoleHarness } from './harness.js';
+import { startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 const DOMAIN = 'push.console-events.example.com';
 const STREAM = 'console_events_1';
@@ -28,12 +29,13 @@ describe('console: callback events from a real push, resend after a failure', ()
     h = await startConsoleHarness({ allowPrivateCallbacks: true, retryDelayScale: 0.001 });
     ({ page, livehook, receiver } = h);
     receiver.respondByPath({ '/begin': 200, '/end': { status: 500, body: 'receiver is down' } });
-    await bindNewTemplate(h.client, DOMAIN, {
-      TemplateName: 'console_events',
-      StreamBeginNotifyUrl: receiver.url('/begin'),
-      StreamEndNotifyUrl: receiver.url('/end'),
-      CallbackKey: 'consoleEvents01',
-    });
+    await bindDomain(
+      h.client,
+      DOMAIN,
+      { StreamBeginNotifyUrl: receiver.url('/begin'), StreamEndNotifyUrl: receiver.url('/end') },
+      'consoleEvents01',
+      { templateName: 'console_events' },
+    );
     // No txSecret in these pushes.
     await h.client.request('ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
   });

@@ -1,7 +1,7 @@
 /**
  * What each console test starts from: a real livehook (with its SDK client), a real callback
- * receiver, and a Chromium page of its own; plus the SDK set-up of a push domain with a bound
- * callback template, for tests whose subject is elsewhere.
+ * receiver, and a Chromium page of its own. (A push domain with a bound callback template, for
+ * tests whose subject is elsewhere: bindDomain in test/helpers/callbacks.ts.)
  */
 import type { Browser, Page } from 'playwright-core';
 import type { OptionName } from '../../src/config.js';
@@ -42,12 +42,4 @@ export async function startConsoleHarness(flags: Partial<Record<OptionName, unkn
       await receiver.close();
     },
   };
-}
-
-/** Adds a push domain and binds a new callback template to all of it; returns its id. */
-export async function bindNewTemplate(client: LiveClient, domain: string, template: Record<string, unknown>): Promise<number> {
-  await client.request('AddLiveDomain', { DomainName: domain, DomainType: 0 });
-  const { TemplateId } = (await client.request('CreateLiveCallbackTemplate', template)) as { TemplateId: number };
-  await client.request('CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId });
-  return TemplateId;
 }

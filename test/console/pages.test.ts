@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { insertModerationResult } from '../../src/store/moderation-results.js';
+import { bindDomain } from '../helpers/callbacks.js';
 import { TEST_APPID } from '../helpers/livehook.js';
 import { signIn, snapshot } from './browser.js';
-import { bindNewTemplate, startConsoleHarness, type ConsoleHarness } from './harness.js';
+import { startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 const DOMAIN = 'push.console-pages.example.com';
 const TEMPLATE = 'console_pages';
@@ -31,7 +32,7 @@ describe('console: templates, push configuration, streams, moderation', () => {
     h = await startConsoleHarness({ allowPrivateCallbacks: true });
     page = h.page;
     h.receiver.respond({ status: 200, body: '{"code":0,"hello":"console"}' });
-    await bindNewTemplate(h.client, DOMAIN, { TemplateName: TEMPLATE, StreamBeginNotifyUrl: h.receiver.url('/begin') });
+    await bindDomain(h.client, DOMAIN, { StreamBeginNotifyUrl: h.receiver.url('/begin') }, undefined, { templateName: TEMPLATE });
     await signIn(page, h.livehook.httpUrl);
     await page.getByRole('heading', { name: 'Domain Management' }).waitFor();
   });

@@ -130,26 +130,37 @@ export interface TemplateUrls {
   PornCensorshipNotifyUrl?: string;
 }
 
+export interface TemplateOptions {
+  /** TemplateName; default a unique `tpl_<pid>_<n>`. */
+  templateName?: string;
+}
+
 let templateCounter = 0;
 
-export async function createTemplate(client: LiveClient, urls: TemplateUrls, callbackKey?: string): Promise<number> {
+export async function createTemplate(
+  client: LiveClient,
+  urls: TemplateUrls,
+  callbackKey?: string,
+  options: TemplateOptions = {},
+): Promise<number> {
   const created = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
-    TemplateName: `tpl_${process.pid}_${++templateCounter}`,
+    TemplateName: options.templateName ?? `tpl_${process.pid}_${++templateCounter}`,
     ...urls,
     ...(callbackKey === undefined ? {} : { CallbackKey: callbackKey }),
   });
   return created.TemplateId;
 }
 
-/** Adds a push domain, creates a template with `urls` and binds it to the whole domain. */
+/** Adds a push domain, creates a template with `urls` and binds it to the whole domain; returns its id. */
 export async function bindDomain(
   client: LiveClient,
   domain: string,
   urls: TemplateUrls,
   callbackKey?: string,
+  options: TemplateOptions = {},
 ): Promise<number> {
   await callAction(client, 'AddLiveDomain', { DomainName: domain, DomainType: 0 });
-  const templateId = await createTemplate(client, urls, callbackKey);
+  const templateId = await createTemplate(client, urls, callbackKey, options);
   await callAction(client, 'CreateLiveCallbackRule', { DomainName: domain, AppName: '', TemplateId: templateId });
   return templateId;
 }
