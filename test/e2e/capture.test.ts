@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { callAction, forStream, md5, waitUntil } from '../helpers/callbacks.js';
-import { startPush, requireFfmpeg } from '../helpers/ffmpeg.js';
+import { requireFfmpeg, requireFfprobe, startPush } from '../helpers/ffmpeg.js';
 import type { OptionName } from '../../src/config.js';
 import { startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
@@ -48,6 +48,7 @@ function captureSuite(flags: Partial<Record<OptionName, unknown>>): Suite {
   const suite = {} as Suite;
   before(async () => {
     requireFfmpeg();
+    requireFfprobe();
     suite.receiver = await Receiver.start();
     suite.lh = await startTestLivehook({ flags: { allowPrivateCallbacks: true, ...flags } });
     suite.client = await setUp(suite.lh, suite.receiver);

@@ -5,16 +5,17 @@
  * recording) with the right fields and a valid sign; a push that fails push authentication must
  * be refused by nginx itself, with no event; a hook call without the token gets 403.
  *
- * nginx and ffmpeg are requirements of this test (scripts/setup.sh installs them): when one is
- * missing the test fails and names it.
+ * nginx, ffmpeg and ffprobe are requirements of this test (scripts/setup.sh installs them): when
+ * one is missing the test fails and names it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { md5, sleep } from '../helpers/callbacks.js';
+import { describeResult, requireFfmpeg, requireFfprobe, startPush, type Push, type PushOptions, type PushResult } from '../helpers/ffmpeg.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 import { startTestLivehook, tempDir, TEST_APPID, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 
@@ -26,13 +27,12 @@ const RECORD_BASE_URL = 'https://files.example.com/rec';
 const DOC = path.resolve(import.meta.dirname, '../../docs/media-servers.md');
 
 
+/** nginx with the RTMP module, ffmpeg (the pushes) and ffprobe (livehook probes nginx's recordings). */
 function requireBinaries(): void {
   if (!fs.existsSync(NGINX)) assert.fail(`nginx is missing: ${NGINX} not found (install nginx and libnginx-mod-rtmp; scripts/setup.sh does)`);
   if (!fs.existsSync(RTMP_MODULE)) assert.fail(`nginx-rtmp is missing: ${RTMP_MODULE} not found (install libnginx-mod-rtmp)`);
-  for (const binary of ['ffmpeg', 'ffprobe']) {
-    const probe = spawnSync(binary, ['-version'], { stdio: 'ignore' });
-    if (probe.error || probe.status !== 0) assert.fail(`${binary} is missing: \`${binary} -version\` failed (install ffmpeg)`);
-  }
+  requireFfmpeg();
+  requireFfprobe();
 }
 
 async function freePort(): Promise<number> {
@@ -124,31 +124,17 @@ ${documentedRtmpBlock(httpUrl, token, rtmpPort, recordDir)}`;
   }
 }
 
-interface Push {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly startedAt: number;
-  readonly exitedAt: number;
-}
+const running = new Set<Push>();
 
-const running = new Set<ChildProcess>();
-
-/** ffmpeg pushes `seconds` of testsrc (H.264 in FLV) in real time. */
-async function push(url: string, seconds: number, tcUrl?: string): Promise<Push> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', String(seconds)];
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-f', 'flv');
-  if (tcUrl) args.push('-rtmp_tcurl', tcUrl);
-  args.push(url);
-  const startedAt = Date.now();
-  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 20) * 1000);
-  const code = await exitOf(child);
-  clearTimeout(killer);
-  running.delete(child);
-  return { code, stderr, startedAt, exitedAt: Date.now() };
+/** An ffmpeg push (testsrc 320x240, H.264 in FLV, in real time) to its end; killed by `after` if a test leaves it running. */
+async function push(options: PushOptions): Promise<PushResult> {
+  const pushing = startPush(options);
+  running.add(pushing);
+  try {
+    return await pushing.done;
+  } finally {
+    running.delete(pushing);
+  }
 }
 
 function assertSigned(req: ReceivedRequest): Record<string, unknown> {
@@ -188,7 +174,7 @@ describe('nginx-rtmp adapter with a real nginx', () => {
   });
 
   after(async () => {
-    await Promise.all([...running].map((child) => stopProcess(child)));
+    await Promise.all([...running].map((pushing) => pushing.kill()));
     await stopProcess(nginx?.child);
     await lh?.stop();
     await receiver?.close();
@@ -203,9 +189,9 @@ describe('nginx-rtmp adapter with a real nginx', () => {
   test('a push through nginx → event 1 then event 0 (same sequence) and event 100 for the recording', async (t) => {
     const stream = 'nginx_stream_1';
     const query = signedQuery(stream);
-    const result = await push(`rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?${query}`, 3, `rtmp://${DOMAIN}/live`);
-    assert.equal(result.code, 0, `ffmpeg failed:\n${result.stderr}`);
-    const wallMs = result.exitedAt - result.startedAt;
+    const result = await push({ url: `rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?${query}`, seconds: 3, tcUrl: `rtmp://${DOMAIN}/live` });
+    assert.equal(result.code, 0, describeResult(result));
+    const wallMs = result.elapsedMs;
 
     const [begin] = await receiver.waitFor(1, { path: '/begin' });
     const [end] = await receiver.waitFor(1, { path: '/end' });
@@ -266,8 +252,8 @@ describe('nginx-rtmp adapter with a real nginx', () => {
     receiver.clear();
     const stream = 'nginx_stream_2';
     const query = `domain=${DOMAIN}&${signedQuery(stream)}`;
-    const result = await push(`rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?${query}`, 1);
-    assert.equal(result.code, 0, `ffmpeg failed:\n${result.stderr}`);
+    const result = await push({ url: `rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?${query}`, seconds: 1 });
+    assert.equal(result.code, 0, describeResult(result));
     const [begin] = await receiver.waitFor(1, { path: '/begin' });
     const [end] = await receiver.waitFor(1, { path: '/end' });
     for (const req of [begin!, end!]) {
@@ -283,9 +269,13 @@ describe('nginx-rtmp adapter with a real nginx', () => {
     receiver.clear();
     const stream = 'nginx_refused';
     const txTime = (Math.floor(Date.now() / 1000) + 3600).toString(16).toUpperCase();
-    const result = await push(`rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?txSecret=${md5('wrong' + stream + txTime)}&txTime=${txTime}`, 3, `rtmp://${DOMAIN}/live`);
-    assert.notEqual(result.code, 0, 'ffmpeg must fail: nginx closed the refused publisher');
-    assert.ok(result.exitedAt - result.startedAt < 2_500, `refused at once, not after the whole push (${result.exitedAt - result.startedAt} ms)`);
+    const result = await push({
+      url: `rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?txSecret=${md5('wrong' + stream + txTime)}&txTime=${txTime}`,
+      seconds: 3,
+      tcUrl: `rtmp://${DOMAIN}/live`,
+    });
+    assert.notEqual(result.code, 0, `ffmpeg must fail: nginx closed the refused publisher\n${describeResult(result)}`);
+    assert.ok(result.elapsedMs < 2_500, `refused at once, not after the whole push (${result.elapsedMs} ms)\n${describeResult(result)}`);
     await sleep(1_000);
     assert.deepEqual(receiver.requests.map((r) => r.path), [], 'no callback for a refused push');
     assert.equal(lh.pushes.size, 0);

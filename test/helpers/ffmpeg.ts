@@ -8,7 +8,8 @@
  * - Timings (Date.now(), same clock as the test receivers and livehook's logs): spawn, TCP
  *   connect to the ingest (needs `-v verbose`, which is the default here), output opened (the
  *   RTMP publish was answered), exit. Plus the exit code/signal and the tail of stderr.
- * - ffmpeg missing → a clear error naming ffmpeg (never a skip).
+ * - ffmpeg missing → a clear error naming ffmpeg (never a skip); requireFfprobe() does the same
+ *   for ffprobe.
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -77,19 +78,27 @@ export interface Push {
   kill(signal?: NodeJS.Signals): Promise<PushResult>;
 }
 
-let checked = false;
+const usable = new Set<string>();
+
+/** Throws a clear error naming `binary` when `<binary> -version` cannot be run; a success is remembered. */
+function requireBinary(binary: 'ffmpeg' | 'ffprobe', neededBy: string, install: string): void {
+  if (usable.has(binary)) return;
+  const probe = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error ? (probe.error as NodeJS.ErrnoException).code ?? probe.error.message : `exit ${probe.status}`;
+    throw new Error(`${binary} is required by ${neededBy} but could not be run (${why}); install it (${install}) so that \`${binary}\` is on PATH`);
+  }
+  usable.add(binary);
+}
 
 /** Throws a clear error when ffmpeg cannot be run. */
 export function requireFfmpeg(): void {
-  if (checked) return;
-  const probe = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error ? (probe.error as NodeJS.ErrnoException).code ?? probe.error.message : `exit ${probe.status}`;
-    throw new Error(
-      `ffmpeg is required by the ingest tests and benchmark but could not be run (${why}); install it (Debian: apt-get install ffmpeg) so that \`ffmpeg\` is on PATH`,
-    );
-  }
-  checked = true;
+  requireBinary('ffmpeg', 'the ingest tests and benchmark', 'Debian: apt-get install ffmpeg');
+}
+
+/** Throws a clear error when ffprobe cannot be run (tests that measure media files, or whose livehook probes recordings). */
+export function requireFfprobe(): void {
+  requireBinary('ffprobe', 'the tests that measure recordings and snapshots', 'Debian: apt-get install ffmpeg, which ships ffprobe');
 }
 
 /** The argument list for a push (exported for messages and for the benchmark's report). */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { md5, sleep } from '../helpers/callbacks.js';
+import { requireFfmpeg, requireFfprobe } from '../helpers/ffmpeg.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 import { startTestLivehook, tempDir, TEST_APPID, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 
@@ -72,15 +73,9 @@ describe('SRS http_hooks adapter', () => {
   let token: string;
 
   before(async () => {
-    const ffmpeg = (() => {
-      try {
-        execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-    if (!ffmpeg) assert.fail('ffmpeg is missing: `ffmpeg -version` failed (install ffmpeg; on_dvr needs a real recording to probe)');
+    // on_dvr needs a real recording (made with ffmpeg), which livehook measures with ffprobe.
+    requireFfmpeg();
+    requireFfprobe();
     dir = tempDir('livehook-srs-');
     receiver = await Receiver.start();
     lh = await startTestLivehook({ flags: { allowPrivateCallbacks: true } });
