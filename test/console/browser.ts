@@ -9,11 +9,11 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { WEB_BUILD_DIR } from '../../src/console/static.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
 /** Generous: the test machine has two cores shared with other test runs. */
-export const UI_TIMEOUT_MS = 30_000;
+const UI_TIMEOUT_MS = 30_000;
 
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(path.join(WEB_BUILD_DIR, 'index.html'))) {

@@ -17,6 +17,7 @@ import {
   createTemplate,
   describeEvents,
   endEvent,
+  EVENT_BUILDERS,
   md5,
   pornEvent,
   recordEvent,
@@ -305,8 +306,7 @@ describe('event payloads on the wire', () => {
   });
 
   test('a template without a key: no `sign` field and no webhook-signature header (t and webhook-id still sent)', async () => {
-    const builders = [startEvent, endEvent, recordEvent, snapshotEvent, pornEvent];
-    for (const build of builders) await lh.events.emit(build(streamContext(UNSIGNED_DOMAIN, 'stream_unsigned', '')));
+    for (const build of Object.values(EVENT_BUILDERS)) await lh.events.emit(build(streamContext(UNSIGNED_DOMAIN, 'stream_unsigned', '')));
     const got = await rx.waitFor(5, { filter: (r) => r.path.startsWith('/unsigned') });
     for (const req of got) {
       const body = req.json as Record<string, unknown>;

@@ -101,8 +101,8 @@ export function requireFfprobe(): void {
   requireBinary('ffprobe', 'the tests that measure recordings and snapshots', 'Debian: apt-get install ffmpeg, which ships ffprobe');
 }
 
-/** The argument list for a push (exported for messages and for the benchmark's report). */
-export function pushArgs(options: PushOptions): string[] {
+/** The argument list for a push; `PushResult.command` (shown in messages) is built from it. */
+function pushArgs(options: PushOptions): string[] {
   const rwTimeoutUs = String((options.rwTimeoutMs ?? 5000) * 1000);
   const args = ['-hide_banner', '-nostats', '-v', options.logLevel ?? 'verbose'];
   if (options.file) {

@@ -15,7 +15,7 @@ export interface TestDatabase {
 }
 
 /** Runs one statement on the admin connection of `adminUrl`. */
-export async function adminQuery(text: string, adminUrl = ADMIN_URL): Promise<pg.QueryResult> {
+async function adminQuery(text: string, adminUrl = ADMIN_URL): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
