@@ -8,9 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { beijingTime } from '../../src/api/beijing-time.js';
-import { insertAccount } from '../../src/store/accounts.js';
-import { insertApiKey } from '../../src/store/api-keys.js';
 import { errorCode, startTestLivehook, TEST_APPID, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
+import { addTenantB, APPID_B } from '../helpers/media-rules.js';
 import { flatHeaders, Receiver } from '../helpers/receiver.js';
 import {
   allEvents,
@@ -33,9 +32,6 @@ import {
 } from '../helpers/callbacks.js';
 
 const KEY = 'ApiKey2026abc';
-const APPID_B = 1250000077;
-const SECRET_ID_B = 'AKIDdeliveryapiB000000000000000000000';
-const SECRET_KEY_B = 'deliveryApiBSecretKey000000000000';
 
 interface TestCallbackResponse {
   Url: string;
@@ -154,9 +150,7 @@ describe('delivery API actions', () => {
       await Promise.all([lh.events.emit(startEvent(streamContext(A, 's5', '14'))), lh.events.emit(pornEvent(streamContext(A, 's5')))]);
       await waitUntil(async () => (await describeEvents(client, { Status: 'pending' })).TotalNum === 0, { what: 'second batch finished' });
 
-      await insertAccount(lh.store.db, APPID_B, 'tenant B');
-      await insertApiKey(lh.store.db, { secretId: SECRET_ID_B, secretKey: SECRET_KEY_B, appId: APPID_B });
-      b = lh.client(SECRET_ID_B, SECRET_KEY_B);
+      b = await addTenantB(lh);
     });
 
     const count = async (params: Record<string, unknown>, as: LiveClient = client): Promise<number> => (await describeEvents(as, params)).TotalNum;
