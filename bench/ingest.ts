@@ -24,15 +24,15 @@
  *        [--file-seconds 40] [--no-gate] [--tcp-nodelay] [--keep]
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import { md5 } from '../test/helpers/callbacks.js';
 import { requireFfmpeg, startPush, type Push } from '../test/helpers/ffmpeg.js';
 import { sdkClient, type LiveClient } from '../test/helpers/livehook.js';
+import { percentile, sleep, startWorkerReceiver } from './lib.js';
 import { rssMb, startLivehookProcess } from './livehook-process.js';
 
 const { values } = parseArgs({
@@ -68,20 +68,15 @@ const SECRET_KEY = 'benchIngestSecretKey000000000000';
 const CALLBACK_KEY = 'benchIngestKey';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
-const percentile = (values: number[], p: number): number => {
+const stats = (values: number[]): string => {
+  if (values.length === 0) return 'n/a';
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+  const at = (p: number) => percentile(sorted, p).toFixed(0);
+  return `p50 ${at(50)} ms, p90 ${at(90)} ms, p99 ${at(99)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (n=${values.length})`;
 };
-const stats = (values: number[]): string =>
-  values.length === 0
-    ? 'n/a'
-    : `p50 ${percentile(values, 50).toFixed(0)} ms, p90 ${percentile(values, 90).toFixed(0)} ms, p99 ${percentile(values, 99).toFixed(0)} ms, max ${Math.max(...values).toFixed(0)} ms (n=${values.length})`;
 
 // ---------------------------------------------------------------------------------------------
-// Receiver: a node:http server in a worker thread, so that its arrival times stay exact while the
-// main thread is busy spawning ffmpeg (child_process.spawn blocks until the child has exec'd).
+// Receiver: push start and end per stream (bench/lib.ts's worker-thread receiver).
 
 interface Arrival {
   at: number;
@@ -90,61 +85,22 @@ interface Arrival {
   signOk: boolean;
   width: number;
 }
-interface ArrivalMessage extends Arrival {
-  type: 'arrival';
-  eventType: number;
-  stream: string;
-}
 const begins = new Map<string, Arrival>();
 const ends = new Map<string, Arrival>();
 let unexpected = 0;
 const waiters = new Set<() => void>();
 
-const RECEIVER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createServer } = require('node:http');
-const { createHash } = require('node:crypto');
-const md5 = (s) => createHash('md5').update(s).digest('hex');
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const at = Date.now();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
-    let p;
-    try { p = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { p = {}; }
-    parentPort.postMessage({
-      type: 'arrival', at, eventType: Number(p.event_type), stream: String(p.stream_id),
-      sequence: String(p.sequence), errcode: Number(p.errcode), signOk: p.sign === md5(workerData.key + String(p.t)), width: Number(p.width),
-    });
-  });
-});
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
-parentPort.on('message', (m) => {
-  if (m === 'close') { server.closeAllConnections(); server.close(() => process.exit(0)); }
-});
-`;
-
 function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
-  const worker = new Worker(RECEIVER_SOURCE, { eval: true, workerData: { key: CALLBACK_KEY } });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (m: ArrivalMessage | { type: 'listening'; port: number }) => {
-      if (m.type === 'listening') {
-        resolve({
-          url: `http://127.0.0.1:${m.port}`,
-          close: () => new Promise<void>((done) => {
-            worker.once('exit', () => done());
-            worker.postMessage('close');
-          }),
-        });
-        return;
-      }
-      const map = m.eventType === 1 ? begins : m.eventType === 0 ? ends : undefined;
-      if (!map || map.has(m.stream)) unexpected++;
-      else map.set(m.stream, { at: m.at, sequence: m.sequence, errcode: m.errcode, signOk: m.signOk, width: m.width });
-      for (const w of [...waiters]) w();
-    });
+  return startWorkerReceiver((at, p) => {
+    const eventType = Number(p.event_type);
+    const stream = String(p.stream_id);
+    const map = eventType === 1 ? begins : eventType === 0 ? ends : undefined;
+    if (!map || map.has(stream)) unexpected++;
+    else {
+      const signOk = p.sign === md5(CALLBACK_KEY + String(p.t));
+      map.set(stream, { at, sequence: String(p.sequence), errcode: Number(p.errcode), signOk, width: Number(p.width) });
+    }
+    for (const w of [...waiters]) w();
   });
 }
 
@@ -366,7 +322,7 @@ async function main(): Promise<void> {
       if (released !== undefined) fromRelease.push(arrival.at - released);
       if (accepted !== undefined && released !== undefined) releaseToAccept.push(accepted - released);
     }
-    const p99 = percentile(fromAccept, 99);
+    const p99 = percentile([...fromAccept].sort((a, b) => a - b), 99);
     console.log('\n## push-start callback latency');
     console.log(`publish accepted → receiver: ${stats(fromAccept)}   [target p99 ≤ 200 ms: ${p99 <= 200 ? 'MET' : 'MISSED'}]`);
     const sized = [...begins.values()].filter((a) => a.width > 0).length;

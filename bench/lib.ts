@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config.js';
 import { pushStarted, type LiveEvent } from '../src/events/builders.js';
 import { startLivehook, type Livehook } from '../src/main.js';
@@ -231,3 +232,51 @@ export function cpuMeter(): () => { ms: number; percent: number } {
 
 /** The 1-minute load average and the core count: other work on the machine skews every figure. */
 export const loadNote = (): string => `load average ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} cores`;
+
+// ---------------------------------------------------------------------------------------------
+// A receiver in a worker thread
+
+const WORKER_RECEIVER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createServer } = require('node:http');
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const at = Date.now();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
+    let payload;
+    try { payload = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { payload = {}; }
+    parentPort.postMessage({ type: 'arrival', at, payload });
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
+parentPort.on('message', (m) => {
+  if (m === 'close') { server.closeAllConnections(); server.close(() => process.exit(0)); }
+});
+`;
+
+/**
+ * A callback receiver (node:http) in a worker thread: it answers 200 at once and reports each
+ * JSON body with its arrival time (Date.now(), the clock of livehook's log), which stays exact
+ * while the bench's main thread is busy (child_process.spawn blocks it until the child exec'd).
+ */
+export function startWorkerReceiver(
+  onArrival: (at: number, payload: Record<string, unknown>) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const worker = new Worker(WORKER_RECEIVER_SOURCE, { eval: true });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (m: { type: 'arrival'; at: number; payload: Record<string, unknown> } | { type: 'listening'; port: number }) => {
+      if (m.type === 'arrival') return onArrival(m.at, m.payload);
+      resolve({
+        url: `http://127.0.0.1:${m.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            worker.once('exit', () => done());
+            worker.postMessage('close');
+          }),
+      });
+    });
+  });
+}

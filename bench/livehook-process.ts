@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { sleep } from './lib.js';
 
 export interface LivehookProcess {
   child: ChildProcess;
@@ -15,7 +16,6 @@ export interface LivehookProcess {
   logFile: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startLivehookProcess(options: {
   dataDir: string;

@@ -20,6 +20,7 @@ import { insertApiKey } from '../src/store/api-keys.js';
 import { openStore } from '../src/store/database.js';
 import { sdkClient } from '../test/helpers/livehook.js';
 import { rssMb, startLivehookProcess } from './livehook-process.js';
+import { sleep } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +35,6 @@ const IDLE_SECONDS = Number(values['idle-seconds']);
 const FIRST_APPID = 1250000000;
 const secretId = (n: number): string => `AKIDbenchmemory${String(n).padStart(21, '0')}`;
 const secretKey = (n: number): string => `benchMemorySecretKey${String(n).padStart(12, '0')}`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-bench-memory-'));
 const dataDir = path.join(work, 'data');

@@ -31,14 +31,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { startLivehook } from '../src/main.js';
 import { createClassifier } from '../src/moderation/classifier.js';
 import { requireFfmpeg, startPush, type Push } from '../test/helpers/ffmpeg.js';
 import { sdkClient } from '../test/helpers/livehook.js';
-import { cpuMeter, fmt, loadNote, now, percentile, sleep } from './lib.js';
+import { cpuMeter, fmt, loadNote, now, percentile, sleep, startWorkerReceiver } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -177,49 +176,10 @@ interface Arrival {
   readonly picture: string;
 }
 
-const RECEIVER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createServer } = require('node:http');
-const { performance } = require('node:perf_hooks');
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const at = performance.timeOrigin + performance.now();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
-    let p;
-    try { p = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { p = {}; }
-    parentPort.postMessage({
-      type: 'arrival', at, eventType: Number(p.event_type), stream: String(p.stream_id ?? p.streamId),
-      picture: String(p.pic_full_url ?? p.img ?? ''),
-    });
-  });
-});
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
-parentPort.on('message', (m) => {
-  if (m === 'close') { server.closeAllConnections(); server.close(() => process.exit(0)); }
-});
-`;
-
 function startReceiver(arrivals: Arrival[]): Promise<{ url: string; close: () => Promise<void> }> {
-  const worker = new Worker(RECEIVER_SOURCE, { eval: true });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (m: ({ type: 'arrival' } & Arrival) | { type: 'listening'; port: number }) => {
-      if (m.type === 'listening') {
-        resolve({
-          url: `http://127.0.0.1:${m.port}`,
-          close: () =>
-            new Promise<void>((done) => {
-              worker.once('exit', () => done());
-              worker.postMessage('close');
-            }),
-        });
-      } else {
-        arrivals.push({ at: m.at, eventType: m.eventType, stream: m.stream, picture: m.picture });
-      }
-    });
-  });
+  return startWorkerReceiver((at, p) =>
+    arrivals.push({ at, eventType: Number(p.event_type), stream: String(p.stream_id ?? p.streamId), picture: String(p.pic_full_url ?? p.img ?? '') }),
+  );
 }
 
 interface ModerationHealth {
