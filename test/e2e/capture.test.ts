@@ -156,6 +156,7 @@ describe('screenshots, porn detection and recording (default moderation threshol
     for (const [format, p] of byFormat) {
       assert.equal(p.event_type, 100);
       assert.equal(p.sign, md5(KEY + String(p.t)));
+      assert.match(String(p.record_file_id), /^\d+$/, 'record_file_id is a decimal string, as Tencent sends it');
       const url = String(p.video_url);
       const res = await fetch(url);
       assert.equal(res.status, 200, `${format} file downloads`);
