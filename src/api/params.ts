@@ -88,7 +88,20 @@ export const bytes = (max: number) =>
   z.string().refine((s) => byteLength(s) <= max, { message: `at most ${max} bytes` });
 
 /** Chinese, letters, digits, `_` and `-`: Tencent's charset for names and descriptions. */
-export const NAME_CHARSET = /^[\p{Script=Han}A-Za-z0-9_-]*$/u;
+const NAME_CHARSET = /^[\p{Script=Han}A-Za-z0-9_-]*$/u;
+
+/** TemplateName (callback, snapshot and record templates): 1–255 bytes of NAME_CHARSET. */
+export const templateName = () =>
+  bytes(255)
+    .refine((s) => s.length > 0, withCode('InvalidParameter.ArgsNotMatch', 'must not be empty'))
+    .refine((s) => NAME_CHARSET.test(s), withCode('InvalidParameter.ArgsNotMatch', 'only Chinese, letters, digits, _ and - are allowed'));
+
+/** A template's Description: up to 1024 bytes, same charset as names. */
+export const description = () =>
+  bytes(1024).refine((s) => NAME_CHARSET.test(s), 'only Chinese, letters, digits, _ and - are allowed');
+
+/** TemplateId of any template family. */
+export const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
 
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const MAX_DOMAIN_LENGTH = 253;

@@ -23,7 +23,7 @@ import {
 import { defineAction, type ActionContext } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError } from '../errors.js';
-import { appName, beijingTimeParam, domainName, integer } from '../params.js';
+import { appName, beijingTimeParam, domainName, integer, templateId } from '../params.js';
 import { requireCallbackTemplate } from './callback-templates.js';
 
 /** At most this many events are resent by one time-range call; call again for more. */
@@ -153,7 +153,7 @@ export const ResendCallbackEvent = defineAction(
 
 export const SendTestCallback = defineAction(
   z.strictObject({
-    TemplateId: integer(1, Number.MAX_SAFE_INTEGER),
+    TemplateId: templateId(),
     EventType: eventType(),
     DomainName: domainName().optional(),
   }),

@@ -13,7 +13,7 @@ import {
 import { isCallbackTemplateBound } from '../../store/callback-rules.js';
 import { defineAction, type ActionContext } from '../action.js';
 import { apiError } from '../errors.js';
-import { NAME_CHARSET, bytes, callbackUrl, integer, withCode } from '../params.js';
+import { callbackUrl, description, templateId, templateName } from '../params.js';
 
 /** Tencent's per-account limit on callback templates. */
 export const MAX_CALLBACK_TEMPLATES = 50;
@@ -36,12 +36,6 @@ type UrlParam = keyof typeof URL_COLUMNS;
 type UrlColumn = (typeof URL_COLUMNS)[UrlParam];
 const URL_PARAMS = Object.keys(URL_COLUMNS) as UrlParam[];
 
-const templateName = () =>
-  bytes(255)
-    .refine((s) => s.length > 0, withCode('InvalidParameter.ArgsNotMatch', 'must not be empty'))
-    .refine((s) => NAME_CHARSET.test(s), withCode('InvalidParameter.ArgsNotMatch', 'only Chinese, letters, digits, _ and - are allowed'));
-const description = () =>
-  bytes(1024).refine((s) => NAME_CHARSET.test(s), 'only Chinese, letters, digits, _ and - are allowed');
 /** The console's rule for the callback key: up to 32 letters and digits. */
 const callbackKey = () => z.string().regex(/^[A-Za-z0-9]{0,32}$/, 'up to 32 letters and digits');
 const exceptionLevels = () =>
@@ -49,8 +43,6 @@ const exceptionLevels = () =>
 
 const urlShape = (params: readonly UrlParam[]) =>
   Object.fromEntries(params.map((p) => [p, callbackUrl().optional()])) as Record<UrlParam, z.ZodOptional<ReturnType<typeof callbackUrl>>>;
-
-const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
 
 export function toCallBackTemplateInfo(t: CallbackTemplateRow): Record<string, unknown> {
   return {

@@ -8,23 +8,11 @@ import { deleteMediaRule, insertMediaRule, listMediaRules, type MediaRuleKind } 
 import { defineAction, type ActionContext } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError, type ApiErrorCode } from '../errors.js';
-import { NAME_CHARSET, appName, bytes, domainName, integer, withCode } from '../params.js';
+import { appName, bytes, domainName, templateId } from '../params.js';
 import { DomainType, requireDomain } from './domains.js';
 
 /** Tencent's per-account limit on snapshot templates, and on record templates. */
 export const MAX_MEDIA_TEMPLATES = 50;
-
-/** TemplateName: 1–255 bytes of Chinese, letters, digits, `_` and `-`. */
-export const templateName = () =>
-  bytes(255)
-    .refine((s) => s.length > 0, withCode('InvalidParameter.ArgsNotMatch', 'must not be empty'))
-    .refine((s) => NAME_CHARSET.test(s), withCode('InvalidParameter.ArgsNotMatch', 'only Chinese, letters, digits, _ and - are allowed'));
-
-/** Description: up to 1024 bytes, same charset as names. */
-export const description = () =>
-  bytes(1024).refine((s) => NAME_CHARSET.test(s), 'only Chinese, letters, digits, _ and - are allowed');
-
-export const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
 
 /** A rule's StreamName: '' = every stream, else only that one (the push path's charset). */
 const ruleStreamName = () =>

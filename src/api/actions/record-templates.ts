@@ -15,8 +15,8 @@ import { DEFAULT_RECORD_INTERVAL, recordTemplates, type RecordTemplateRow } from
 import type { RecordTemplatesTable } from '../../store/schema.js';
 import { defineAction, type ActionContext } from '../action.js';
 import { apiError } from '../errors.js';
-import { bytes, flag, integer } from '../params.js';
-import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, description, pathPattern, templateId, templateName } from './media-common.js';
+import { bytes, description, flag, integer, templateId, templateName } from '../params.js';
+import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, pathPattern } from './media-common.js';
 
 /** livehook's lower bound for RecordInterval (Tencent: 60 s). */
 export const MIN_RECORD_INTERVAL = 10;

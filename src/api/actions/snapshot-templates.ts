@@ -4,8 +4,8 @@ import { isMediaTemplateBound } from '../../store/media-rules.js';
 import { snapshotTemplates, type SnapshotTemplateRow } from '../../store/snapshot-templates.js';
 import { defineAction, type ActionContext } from '../action.js';
 import { apiError } from '../errors.js';
-import { bytes, flag, integer } from '../params.js';
-import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, description, pathPattern, templateId, templateName } from './media-common.js';
+import { description, flag, integer, templateId, templateName } from '../params.js';
+import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, pathPattern } from './media-common.js';
 
 export const DEFAULT_SNAPSHOT_INTERVAL = 10;
 export const DEFAULT_COS_PREFIX = '/{Year}-{Month}-{Day}';
