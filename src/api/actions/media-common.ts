@@ -1,10 +1,14 @@
 /**
  * What the snapshot and record families share: template parameter types, the per-account limit,
- * and the three rule actions (Create/Delete/Describe…Rule(s)), which differ only in their kind.
- * Not an action module itself: snapshot-rules.ts and record-rules.ts export the actions by name.
+ * the template lookup with Delete/Describe…Template, and the three rule actions
+ * (Create/Delete/Describe…Rule(s)), all of which differ only in their kind. Not an action module
+ * itself: the snapshot-/record-templates.ts and -rules.ts files export the actions by name.
  */
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { deleteMediaRule, insertMediaRule, listMediaRules, type MediaRuleKind } from '../../store/media-rules.js';
+import { deleteMediaRule, insertMediaRule, isMediaTemplateBound, listMediaRules, type MediaRuleKind } from '../../store/media-rules.js';
+import type { MediaTemplateStore, MediaTemplateTable } from '../../store/media-templates.js';
+import type { Database } from '../../store/schema.js';
 import { defineAction, type ActionContext } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError, type ApiErrorCode } from '../errors.js';
@@ -56,6 +60,39 @@ export const pathPattern = (placeholders: readonly string[], options: { fileName
 export const cosBucket = () =>
   z.string().max(50).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'only lower-case letters, digits and - are allowed');
 export const cosRegion = () => z.string().max(64).regex(/^[a-z]{2,}(?:-[a-z0-9]+)+$/, 'a COS region such as ap-guangzhou');
+
+/**
+ * The template lookup, Delete…Template and Describe…Template of one kind, which differ between
+ * kinds only in kind, store and Describe converter. The lookup answers
+ * InvalidParameter.ConfNotFound for another account's template too; Delete is refused while a
+ * rule binds the template. Create and Modify stay with each kind.
+ */
+export function mediaTemplateActions<T extends MediaTemplateTable>(
+  kind: MediaRuleKind,
+  store: MediaTemplateStore<T>,
+  toInfo: (template: Selectable<Database[T]>) => Record<string, unknown>,
+) {
+  async function requireTemplate(ctx: ActionContext, id: number): Promise<Selectable<Database[T]>> {
+    const template = await store.find(ctx.db, ctx.appId, id);
+    if (!template) throw apiError('InvalidParameter.ConfNotFound', `The ${kind} template does not exist.`);
+    return template;
+  }
+  return {
+    require: requireTemplate,
+    delete: defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => {
+      await requireTemplate(ctx, p.TemplateId);
+      if (await isMediaTemplateBound(ctx.db, kind, ctx.appId, p.TemplateId)) {
+        throw apiError('FailedOperation.ConfInUsed', `The template is in use: delete its ${kind} rules first.`);
+      }
+      await store.remove(ctx.db, ctx.appId, p.TemplateId);
+      await ctx.config.invalidate();
+      return {};
+    }),
+    describe: defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => ({
+      Template: toInfo(await requireTemplate(ctx, p.TemplateId)),
+    })),
+  };
+}
 
 const LABEL: Record<MediaRuleKind, string> = { snapshot: 'snapshot', record: 'record' };
 

@@ -10,13 +10,12 @@
  * 60 s, so that tests and short demos get files cut every few seconds.
  */
 import { z } from 'zod';
-import { isMediaTemplateBound } from '../../store/media-rules.js';
 import { DEFAULT_RECORD_INTERVAL, recordTemplates, type RecordTemplateRow } from '../../store/record-templates.js';
 import type { RecordTemplatesTable } from '../../store/schema.js';
-import { defineAction, type ActionContext } from '../action.js';
+import { defineAction } from '../action.js';
 import { apiError } from '../errors.js';
 import { bytes, description, flag, integer, templateId, templateName } from '../params.js';
-import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, pathPattern } from './media-common.js';
+import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, mediaTemplateActions, pathPattern } from './media-common.js';
 
 /** livehook's lower bound for RecordInterval (Tencent: 60 s). */
 export const MIN_RECORD_INTERVAL = 10;
@@ -135,11 +134,9 @@ export function toRecordTemplateInfo(t: RecordTemplateRow): Record<string, unkno
   };
 }
 
-export async function requireRecordTemplate(ctx: ActionContext, id: number): Promise<RecordTemplateRow> {
-  const template = await recordTemplates.find(ctx.db, ctx.appId, id);
-  if (!template) throw apiError('InvalidParameter.ConfNotFound', 'The record template does not exist.');
-  return template;
-}
+const templateActions = mediaTemplateActions('record', recordTemplates, toRecordTemplateInfo);
+
+export const requireRecordTemplate = templateActions.require;
 
 export const CreateLiveRecordTemplate = defineAction(
   z.strictObject({
@@ -191,19 +188,9 @@ export const ModifyLiveRecordTemplate = defineAction(
   },
 );
 
-export const DeleteLiveRecordTemplate = defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => {
-  await requireRecordTemplate(ctx, p.TemplateId);
-  if (await isMediaTemplateBound(ctx.db, 'record', ctx.appId, p.TemplateId)) {
-    throw apiError('FailedOperation.ConfInUsed', 'The template is in use: delete its record rules first.');
-  }
-  await recordTemplates.remove(ctx.db, ctx.appId, p.TemplateId);
-  await ctx.config.invalidate();
-  return {};
-});
+export const DeleteLiveRecordTemplate = templateActions.delete;
 
-export const DescribeLiveRecordTemplate = defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => ({
-  Template: toRecordTemplateInfo(await requireRecordTemplate(ctx, p.TemplateId)),
-}));
+export const DescribeLiveRecordTemplate = templateActions.describe;
 
 /** Standard-live templates by default; IsDelayLive 1 lists the slow-live ones. */
 export const DescribeLiveRecordTemplates = defineAction(z.strictObject({ IsDelayLive: flag().optional() }), async (ctx, p) => ({

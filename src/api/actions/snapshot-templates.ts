@@ -1,11 +1,10 @@
 /** Snapshot template actions: Create/Modify/Delete/DescribeLiveSnapshotTemplate(s). */
 import { z } from 'zod';
-import { isMediaTemplateBound } from '../../store/media-rules.js';
 import { snapshotTemplates, type SnapshotTemplateRow } from '../../store/snapshot-templates.js';
-import { defineAction, type ActionContext } from '../action.js';
+import { defineAction } from '../action.js';
 import { apiError } from '../errors.js';
 import { description, flag, integer, templateId, templateName } from '../params.js';
-import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, pathPattern } from './media-common.js';
+import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, mediaTemplateActions, pathPattern } from './media-common.js';
 
 export const DEFAULT_SNAPSHOT_INTERVAL = 10;
 export const DEFAULT_COS_PREFIX = '/{Year}-{Month}-{Day}';
@@ -52,11 +51,9 @@ export function toSnapshotTemplateInfo(t: SnapshotTemplateRow): Record<string, u
   };
 }
 
-export async function requireSnapshotTemplate(ctx: ActionContext, id: number): Promise<SnapshotTemplateRow> {
-  const template = await snapshotTemplates.find(ctx.db, ctx.appId, id);
-  if (!template) throw apiError('InvalidParameter.ConfNotFound', 'The snapshot template does not exist.');
-  return template;
-}
+const templateActions = mediaTemplateActions('snapshot', snapshotTemplates, toSnapshotTemplateInfo);
+
+export const requireSnapshotTemplate = templateActions.require;
 
 export const CreateLiveSnapshotTemplate = defineAction(
   z.strictObject({
@@ -119,19 +116,9 @@ export const ModifyLiveSnapshotTemplate = defineAction(
   },
 );
 
-export const DeleteLiveSnapshotTemplate = defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => {
-  await requireSnapshotTemplate(ctx, p.TemplateId);
-  if (await isMediaTemplateBound(ctx.db, 'snapshot', ctx.appId, p.TemplateId)) {
-    throw apiError('FailedOperation.ConfInUsed', 'The template is in use: delete its snapshot rules first.');
-  }
-  await snapshotTemplates.remove(ctx.db, ctx.appId, p.TemplateId);
-  await ctx.config.invalidate();
-  return {};
-});
+export const DeleteLiveSnapshotTemplate = templateActions.delete;
 
-export const DescribeLiveSnapshotTemplate = defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => ({
-  Template: toSnapshotTemplateInfo(await requireSnapshotTemplate(ctx, p.TemplateId)),
-}));
+export const DescribeLiveSnapshotTemplate = templateActions.describe;
 
 export const DescribeLiveSnapshotTemplates = defineAction(z.strictObject({}), async (ctx) => ({
   Templates: (await snapshotTemplates.list(ctx.db, ctx.appId)).map(toSnapshotTemplateInfo),
