@@ -146,8 +146,30 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
-/** Page parameters shared by Describe…List actions. */
-export const pageSize = (min: number, max: number, fallback: number) => integer(min, max).default(fallback);
+/**
+ * PageNum and PageSize of a Describe…List action. PageNum is 1–100000 (default 1) everywhere;
+ * PageSize's limits and default are the action's own, as Tencent's differ per action.
+ */
+export const pagingShape = (pageSize: { min: number; max: number; default: number }) => ({
+  PageNum: integer(1, 100000).default(1),
+  PageSize: integer(pageSize.min, pageSize.max).default(pageSize.default),
+});
+
+interface Paging {
+  readonly PageNum: number;
+  readonly PageSize: number;
+}
+
+/** The rows a page holds, as an offset and a limit. */
+export const pageWindow = (p: Paging) => ({ offset: (p.PageNum - 1) * p.PageSize, limit: p.PageSize });
+
+/** The paging fields of a Describe…List answer, for `total` rows in all. */
+export const pageReply = (p: Paging, total: number) => ({
+  TotalNum: total,
+  TotalPage: Math.ceil(total / p.PageSize),
+  PageNum: p.PageNum,
+  PageSize: p.PageSize,
+});
 
 /**
  * A time given as Beijing time `YYYY-MM-DD HH:MM:SS` (Tencent's format), parsed to Unix ms.
@@ -163,3 +185,9 @@ export const beijingTimeParam = (edge: 'start' | 'end' = 'start') =>
     }
     return edge === 'end' ? ms + 999 : ms;
   });
+
+/** StartTime and EndTime: an optional Beijing-time range, EndTime up to the end of its second. */
+export const timeRangeShape = () => ({
+  StartTime: beijingTimeParam().optional(),
+  EndTime: beijingTimeParam('end').optional(),
+});

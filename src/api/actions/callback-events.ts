@@ -23,7 +23,7 @@ import {
 import { defineAction, type ActionContext } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError } from '../errors.js';
-import { appName, beijingTimeParam, domainName, integer, templateId } from '../params.js';
+import { appName, domainName, integer, pageReply, pageWindow, pagingShape, templateId, timeRangeShape } from '../params.js';
 import { requireCallbackTemplate } from './callback-templates.js';
 
 /** At most this many events are resent by one time-range call; call again for more. */
@@ -65,14 +65,12 @@ function toEventInfo(e: EventRow, attempts: AttemptRow[]) {
 
 export const DescribeCallbackEvents = defineAction(
   z.strictObject({
-    StartTime: beijingTimeParam().optional(),
-    EndTime: beijingTimeParam('end').optional(),
+    ...timeRangeShape(),
     DomainName: domainName().optional(),
     StreamName: appName().optional(),
     EventType: eventType().optional(),
     Status: z.enum(['pending', 'delivered', 'failed', 'no_callback', 'no_url']).optional(),
-    PageNum: integer(1, 100000).default(1),
-    PageSize: integer(1, 100).default(20),
+    ...pagingShape({ min: 1, max: 100, default: 20 }),
   }),
   async (ctx, p) => {
     const filter = {
@@ -84,7 +82,7 @@ export const DescribeCallbackEvents = defineAction(
       eventType: p.EventType,
       status: p.Status,
     };
-    const page = await pageEvents(ctx.db, filter, { offset: (p.PageNum - 1) * p.PageSize, limit: p.PageSize });
+    const page = await pageEvents(ctx.db, filter, pageWindow(p));
     const attempts = await listAttempts(ctx.db, page.rows.map((e) => Number(e.id)));
     const byEvent = new Map<number, AttemptRow[]>();
     for (const a of attempts) {
@@ -93,10 +91,7 @@ export const DescribeCallbackEvents = defineAction(
       else byEvent.set(Number(a.event_id), [a]);
     }
     return {
-      TotalNum: page.total,
-      TotalPage: Math.ceil(page.total / p.PageSize),
-      PageNum: p.PageNum,
-      PageSize: p.PageSize,
+      ...pageReply(p, page.total),
       EventList: page.rows.map((e) => toEventInfo(e, byEvent.get(Number(e.id)) ?? [])),
     };
   },
@@ -114,8 +109,7 @@ function resendItems(ctx: ActionContext, events: readonly EventRow[]): ResendIte
 export const ResendCallbackEvent = defineAction(
   z.strictObject({
     EventId: webhookId().optional(),
-    StartTime: beijingTimeParam().optional(),
-    EndTime: beijingTimeParam('end').optional(),
+    ...timeRangeShape(),
     DomainName: domainName().optional(),
   }),
   async (ctx, p) => {

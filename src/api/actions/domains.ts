@@ -14,7 +14,7 @@ import {
 import { defineAction, type ActionContext } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError } from '../errors.js';
-import { domainName, flag, integer } from '../params.js';
+import { domainName, flag, integer, pageWindow, pagingShape } from '../params.js';
 
 /** Tencent's per-account limit on domains. */
 export const MAX_DOMAINS = 100;
@@ -25,6 +25,7 @@ export const DomainType = { push: 0, play: 1 } as const;
 
 const domainType = () => z.union([z.literal(DomainType.push), z.literal(DomainType.play)]);
 const playType = () => integer(1, 3);
+const domainsPaging = pagingShape({ min: 10, max: 100, default: 10 });
 
 export function toDomainInfo(d: DomainRow): Record<string, unknown> {
   return {
@@ -104,8 +105,9 @@ export const DescribeLiveDomains = defineAction(
   z.strictObject({
     DomainStatus: flag().optional(),
     DomainType: domainType().optional(),
-    PageSize: integer(10, 100).default(10),
-    PageNum: integer(1, 100000).default(1),
+    // Tencent's order for this action (it decides which of two bad values is reported).
+    PageSize: domainsPaging.PageSize,
+    PageNum: domainsPaging.PageNum,
     IsDelayLive: flag().optional(),
     DomainPrefix: z.string().max(255).optional(),
     PlayType: playType().optional(),
@@ -119,7 +121,7 @@ export const DescribeLiveDomains = defineAction(
       playType: p.DomainType === DomainType.play ? p.PlayType : undefined,
     };
     const [page, enabledPlay, total] = await Promise.all([
-      pageDomains(ctx.db, ctx.appId, filter, { offset: (p.PageNum - 1) * p.PageSize, limit: p.PageSize }),
+      pageDomains(ctx.db, ctx.appId, filter, pageWindow(p)),
       pageDomains(ctx.db, ctx.appId, { status: 1, type: DomainType.play }, { offset: 0, limit: MAX_DOMAINS }),
       countDomains(ctx.db, ctx.appId),
     ]);

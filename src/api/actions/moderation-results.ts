@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { pageModerationResults, type ModerationResultRow } from '../../store/moderation-results.js';
 import { defineAction } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
-import { appName, beijingTimeParam, domainName, integer } from '../params.js';
+import { appName, domainName, pageReply, pageWindow, pagingShape, timeRangeShape } from '../params.js';
 
 const toResultInfo = (r: ModerationResultRow, publicUrl: string) => ({
   Id: Number(r.id),
@@ -25,21 +25,16 @@ const toResultInfo = (r: ModerationResultRow, publicUrl: string) => ({
 
 export const DescribeModerationResults = defineAction(
   z.strictObject({
-    StartTime: beijingTimeParam().optional(),
-    EndTime: beijingTimeParam('end').optional(),
+    ...timeRangeShape(),
     DomainName: domainName().optional(),
     StreamName: appName().optional(),
-    PageNum: integer(1, 100000).default(1),
-    PageSize: integer(1, 100).default(20),
+    ...pagingShape({ min: 1, max: 100, default: 20 }),
   }),
   async (ctx, p) => {
     const filter = { appId: ctx.appId, from: p.StartTime, to: p.EndTime, domain: p.DomainName, stream: p.StreamName };
-    const page = await pageModerationResults(ctx.db, filter, { offset: (p.PageNum - 1) * p.PageSize, limit: p.PageSize });
+    const page = await pageModerationResults(ctx.db, filter, pageWindow(p));
     return {
-      TotalNum: page.total,
-      TotalPage: Math.ceil(page.total / p.PageSize),
-      PageNum: p.PageNum,
-      PageSize: p.PageSize,
+      ...pageReply(p, page.total),
       ResultList: page.rows.map((r) => toResultInfo(r, ctx.publicUrl)),
     };
   },

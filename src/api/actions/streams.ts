@@ -10,7 +10,7 @@ import { deleteForbiddenStream, listForbiddenStreams, upsertForbiddenStream } fr
 import { defineAction } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError } from '../errors.js';
-import { appName, bytes, domainName, integer } from '../params.js';
+import { appName, bytes, domainName, pageReply, pageWindow, pagingShape } from '../params.js';
 import { requireDomain } from './domains.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -34,8 +34,7 @@ export const DescribeLiveStreamOnlineList = defineAction(
   z.strictObject({
     DomainName: domainName().optional(),
     AppName: appName().optional(),
-    PageNum: integer(1, 100000).default(1),
-    PageSize: integer(10, 300000).default(10),
+    ...pagingShape({ min: 10, max: 300000, default: 10 }),
     StreamName: z.string().max(256).optional(),
   }),
   async (ctx, p) => {
@@ -44,13 +43,10 @@ export const DescribeLiveStreamOnlineList = defineAction(
       .filter((s) => (p.DomainName === undefined || s.context.domain === p.DomainName) && (p.AppName === undefined || s.app === p.AppName))
       .filter((s) => p.StreamName === undefined || s.stream === p.StreamName)
       .sort((a, b) => a.startedAt - b.startedAt);
-    const page = live.slice((p.PageNum - 1) * p.PageSize, p.PageNum * p.PageSize);
+    const { offset, limit } = pageWindow(p);
     return {
-      TotalNum: live.length,
-      TotalPage: Math.ceil(live.length / p.PageSize),
-      PageNum: p.PageNum,
-      PageSize: p.PageSize,
-      OnlineInfo: page.map((s) => ({
+      ...pageReply(p, live.length),
+      OnlineInfo: live.slice(offset, offset + limit).map((s) => ({
         StreamName: s.stream,
         AppName: s.app,
         DomainName: s.context.domain,
@@ -106,21 +102,17 @@ export const ResumeLiveStream = defineAction(streamParams, async (ctx, p) => {
 
 export const DescribeLiveForbidStreamList = defineAction(
   z.strictObject({
-    PageNum: integer(1, 100000).default(1),
-    PageSize: integer(1, 100).default(10),
+    ...pagingShape({ min: 1, max: 100, default: 10 }),
     StreamName: z.string().max(256).optional(),
   }),
   async (ctx, p) => {
     const all = (await listForbiddenStreams(ctx.db, Date.now(), ctx.appId)).filter(
       (f) => p.StreamName === undefined || f.stream_name === p.StreamName,
     );
-    const page = all.slice((p.PageNum - 1) * p.PageSize, p.PageNum * p.PageSize);
+    const { offset, limit } = pageWindow(p);
     return {
-      TotalNum: all.length,
-      TotalPage: Math.ceil(all.length / p.PageSize),
-      PageNum: p.PageNum,
-      PageSize: p.PageSize,
-      ForbidStreamList: page.map((f) => ({
+      ...pageReply(p, all.length),
+      ForbidStreamList: all.slice(offset, offset + limit).map((f) => ({
         StreamName: f.stream_name,
         AppName: f.app_name,
         DomainName: f.domain_name,
