@@ -1,5 +1,6 @@
 /** Snapshot template actions: Create/Modify/Delete/DescribeLiveSnapshotTemplate(s). */
 import { z } from 'zod';
+import { DEFAULT_COS_FILE_NAME, DEFAULT_COS_PREFIX, SNAPSHOT_PLACEHOLDERS } from '../../capture/file-names.js';
 import { snapshotTemplates, type SnapshotTemplateRow } from '../../store/snapshot-templates.js';
 import { defineAction } from '../action.js';
 import { apiError } from '../errors.js';
@@ -7,10 +8,6 @@ import { description, flag, integer, templateId, templateName } from '../params.
 import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, mediaTemplateActions, pathPattern } from './media-common.js';
 
 export const DEFAULT_SNAPSHOT_INTERVAL = 10;
-export const DEFAULT_COS_PREFIX = '/{Year}-{Month}-{Day}';
-export const DEFAULT_COS_FILE_NAME = '{StreamID}-screenshot-{Hour}-{Minute}-{Second}-{Width}x{Height}{Ext}';
-/** The placeholders CosPrefix and CosFileName may use (times are Beijing time, as on Tencent). */
-export const SNAPSHOT_PLACEHOLDERS: readonly string[] = ['Year', 'Month', 'Day', 'Hour', 'Minute', 'Second', 'StreamID', 'Width', 'Height', 'Ext'];
 
 const cosPattern = (what: 'prefix' | 'fileName') =>
   pathPattern(SNAPSHOT_PLACEHOLDERS, { fileName: what === 'fileName', code: 'InvalidParameter.COSCustomFileNameError' });
