@@ -11,7 +11,13 @@ import { listCallbackTemplates, type CallbackTemplateRow } from '../store/callba
 import { listCallbackRules } from '../store/callback-rules.js';
 import { listForbiddenStreams } from '../store/forbidden-streams.js';
 import { listMediaRules, type MediaRuleRow } from '../store/media-rules.js';
-import { DEFAULT_RECORD_INTERVAL, recordTemplates, type RecordTemplateRow } from '../store/record-templates.js';
+import {
+  DEFAULT_RECORD_INTERVAL,
+  recordTemplates,
+  storedRecordParam,
+  type RecordParamName,
+  type RecordTemplateRow,
+} from '../store/record-templates.js';
 import { snapshotTemplates, type SnapshotTemplateRow } from '../store/snapshot-templates.js';
 import { resolveTemplateId } from './resolve.js';
 
@@ -126,15 +132,14 @@ export const toSnapshotTemplateConfig = (row: SnapshotTemplateRow): SnapshotTemp
   cosFileName: row.cos_file_name,
 });
 
-const RECORD_FORMAT_COLUMNS = { flv: 'flv_param', mp4: 'mp4_param', hls: 'hls_param' } as const satisfies Record<RecordFormat, keyof RecordTemplateRow>;
+/** The RecordParam each recorded format is configured by. */
+const RECORD_FORMAT_PARAMS = { flv: 'FlvParam', mp4: 'Mp4Param', hls: 'HlsParam' } as const satisfies Record<RecordFormat, RecordParamName>;
 
 export function toRecordTemplateConfig(row: RecordTemplateRow): RecordTemplateConfig {
   const formats: Array<{ format: RecordFormat; intervalSeconds: number }> = [];
-  for (const [format, column] of Object.entries(RECORD_FORMAT_COLUMNS) as Array<[RecordFormat, keyof typeof row]>) {
-    const text = row[column];
-    if (typeof text !== 'string') continue;
-    const param = JSON.parse(text) as { Enable?: number; RecordInterval?: number };
-    if (param.Enable === 1) formats.push({ format, intervalSeconds: param.RecordInterval ?? DEFAULT_RECORD_INTERVAL });
+  for (const [format, name] of Object.entries(RECORD_FORMAT_PARAMS) as Array<[RecordFormat, RecordParamName]>) {
+    const param = storedRecordParam(row, name);
+    if (param?.Enable === 1) formats.push({ format, intervalSeconds: param.RecordInterval ?? DEFAULT_RECORD_INTERVAL });
   }
   return { id: Number(row.id), appId: Number(row.app_id), formats };
 }

@@ -10,8 +10,14 @@
  * 60 s, so that tests and short demos get files cut every few seconds.
  */
 import { z } from 'zod';
-import { DEFAULT_RECORD_INTERVAL, recordTemplates, type RecordTemplateRow } from '../../store/record-templates.js';
-import type { RecordTemplatesTable } from '../../store/schema.js';
+import {
+  DEFAULT_RECORD_INTERVAL,
+  RECORD_PARAM_COLUMNS,
+  recordTemplates,
+  storedRecordParam,
+  type RecordParamName,
+  type RecordTemplateRow,
+} from '../../store/record-templates.js';
 import { defineAction } from '../action.js';
 import { apiError } from '../errors.js';
 import { bytes, description, flag, integer, templateId, templateName } from '../params.js';
@@ -64,17 +70,7 @@ export type RecordParam = z.output<ReturnType<typeof recordParam>>;
 const hlsSpecialParam = () => z.object({ FlowContinueDuration: integer(0, 1800).optional() });
 const flvSpecialParam = () => z.object({ UploadInRecording: z.boolean().optional() });
 
-/** Tencent parameter → JSON column, for the RecordParam-typed parameters. */
-const PARAM_COLUMNS = {
-  FlvParam: 'flv_param',
-  HlsParam: 'hls_param',
-  Mp4Param: 'mp4_param',
-  AacParam: 'aac_param',
-  Mp3Param: 'mp3_param',
-} as const satisfies Record<string, keyof RecordTemplatesTable>;
-
-type ParamName = keyof typeof PARAM_COLUMNS;
-const PARAM_NAMES = Object.keys(PARAM_COLUMNS) as ParamName[];
+const PARAM_NAMES = Object.keys(RECORD_PARAM_COLUMNS) as RecordParamName[];
 
 const paramsShape = () => ({
   FlvParam: recordParam(43200).optional(),
@@ -87,20 +83,20 @@ const paramsShape = () => ({
   RemoveWatermark: z.boolean().optional(),
 });
 
-type ParamsInput = { [K in ParamName]?: RecordParam | undefined } & {
+type ParamsInput = { [K in RecordParamName]?: RecordParam | undefined } & {
   HlsSpecialParam?: object | undefined;
   FlvSpecialParam?: object | undefined;
   RemoveWatermark?: boolean | undefined;
 };
 
 /** Column values for the parameters that were given. */
-function paramChanges(p: ParamsInput): Partial<Record<(typeof PARAM_COLUMNS)[ParamName] | 'hls_special_param' | 'flv_special_param', string>> & {
+function paramChanges(p: ParamsInput): Partial<Record<(typeof RECORD_PARAM_COLUMNS)[RecordParamName] | 'hls_special_param' | 'flv_special_param', string>> & {
   remove_watermark?: number;
 } {
   const changes: ReturnType<typeof paramChanges> = {};
   for (const name of PARAM_NAMES) {
     const value = p[name];
-    if (value !== undefined) changes[PARAM_COLUMNS[name]] = JSON.stringify(value);
+    if (value !== undefined) changes[RECORD_PARAM_COLUMNS[name]] = JSON.stringify(value);
   }
   if (p.HlsSpecialParam !== undefined) changes.hls_special_param = JSON.stringify(p.HlsSpecialParam);
   if (p.FlvSpecialParam !== undefined) changes.flv_special_param = JSON.stringify(p.FlvSpecialParam);
@@ -110,13 +106,8 @@ function paramChanges(p: ParamsInput): Partial<Record<(typeof PARAM_COLUMNS)[Par
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-/** The stored RecordParam of a format, or undefined when it was never given. */
-export function storedRecordParam(t: RecordTemplateRow, name: ParamName): RecordParam | undefined {
-  return (parseJson(t[PARAM_COLUMNS[name]]) ?? undefined) as RecordParam | undefined;
-}
-
 export function toRecordTemplateInfo(t: RecordTemplateRow): Record<string, unknown> {
-  const param = (name: ParamName) => storedRecordParam(t, name) ?? { ...RECORD_PARAM_DEFAULTS };
+  const param = (name: RecordParamName) => storedRecordParam(t, name) ?? { ...RECORD_PARAM_DEFAULTS };
   return {
     TemplateId: Number(t.id),
     TemplateName: t.name,
