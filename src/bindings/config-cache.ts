@@ -10,7 +10,7 @@ import { listDomains } from '../store/domains.js';
 import { listCallbackTemplates, type CallbackTemplateRow } from '../store/callback-templates.js';
 import { listCallbackRules } from '../store/callback-rules.js';
 import { listForbiddenStreams } from '../store/forbidden-streams.js';
-import { listMediaRules, type MediaRuleRow } from '../store/media-rules.js';
+import { listMediaRules } from '../store/media-rules.js';
 import {
   DEFAULT_RECORD_INTERVAL,
   recordTemplates,
@@ -19,7 +19,7 @@ import {
   type RecordTemplateRow,
 } from '../store/record-templates.js';
 import { snapshotTemplates, type SnapshotTemplateRow } from '../store/snapshot-templates.js';
-import { resolveTemplateId } from './resolve.js';
+import { mediaRuleKey, resolveMediaRule, resolveTemplateId, type RulesOfDomain } from './resolve.js';
 
 export interface DomainConfig {
   readonly name: string;
@@ -75,19 +75,18 @@ export interface RecordTemplateConfig {
   readonly formats: ReadonlyArray<{ readonly format: RecordFormat; readonly intervalSeconds: number }>;
 }
 
-/** Snapshot/record rules of one domain: mediaRuleKey(app, stream) → template id. */
-type MediaRulesOfDomain = ReadonlyMap<string, number>;
-
 interface Snapshot {
   readonly domains: ReadonlyMap<string, DomainConfig>;
   readonly templates: ReadonlyMap<number, CallbackTemplate>;
-  readonly rules: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Callback rules: domain → (AppName → template id). */
+  readonly rules: ReadonlyMap<string, RulesOfDomain>;
   /** streamKey(domain, app, stream) → resume time (Unix ms). */
   readonly forbidden: ReadonlyMap<string, number>;
   readonly snapshotTemplates: ReadonlyMap<number, SnapshotTemplateConfig>;
-  readonly snapshotRules: ReadonlyMap<string, MediaRulesOfDomain>;
+  /** Snapshot/record rules: domain → (mediaRuleKey(app, stream) → template id). */
+  readonly snapshotRules: ReadonlyMap<string, RulesOfDomain>;
   readonly recordTemplates: ReadonlyMap<number, RecordTemplateConfig>;
-  readonly recordRules: ReadonlyMap<string, MediaRulesOfDomain>;
+  readonly recordRules: ReadonlyMap<string, RulesOfDomain>;
 }
 
 const EMPTY: Snapshot = {
@@ -144,29 +143,16 @@ export function toRecordTemplateConfig(row: RecordTemplateRow): RecordTemplateCo
   return { id: Number(row.id), appId: Number(row.app_id), formats };
 }
 
-/** One string per (AppName, StreamName) of a rule; '' = any. Neither can contain a newline. */
-export const mediaRuleKey = (app: string, stream: string): string => `${app}\n${stream}`;
-
-/**
- * Snapshot/record rule precedence: the rule for this very stream wins (its AppName first, then a
- * rule for the stream under any AppName), then the AppName's rule, then the domain-wide one.
- */
-export function resolveMediaRule(rules: MediaRulesOfDomain | undefined, app: string, stream: string): number | undefined {
-  if (!rules) return undefined;
-  return (
-    rules.get(mediaRuleKey(app, stream)) ??
-    rules.get(mediaRuleKey('', stream)) ??
-    rules.get(mediaRuleKey(app, '')) ??
-    rules.get(mediaRuleKey('', ''))
-  );
-}
-
-function groupMediaRules(rows: readonly MediaRuleRow[]): Map<string, Map<string, number>> {
+/** Rules by domain name, each domain's keyed by `keyOf` (see resolve.ts for the keys). */
+function groupByDomain<R extends { readonly domain_name: string; readonly template_id: number }>(
+  rows: readonly R[],
+  keyOf: (rule: R) => string,
+): ReadonlyMap<string, RulesOfDomain> {
   const byDomain = new Map<string, Map<string, number>>();
   for (const r of rows) {
     let ofDomain = byDomain.get(r.domain_name);
     if (!ofDomain) byDomain.set(r.domain_name, (ofDomain = new Map()));
-    ofDomain.set(mediaRuleKey(r.app_name, r.stream_name), Number(r.template_id));
+    ofDomain.set(keyOf(r), Number(r.template_id));
   }
   return byDomain;
 }
@@ -199,22 +185,16 @@ async function loadSnapshot(db: Db): Promise<Snapshot> {
     });
   }
   const templates = new Map(templateRows.map((t) => [Number(t.id), toCallbackTemplate(t)]));
-  const rules = new Map<string, Map<string, number>>();
-  for (const r of ruleRows) {
-    let ofDomain = rules.get(r.domain_name);
-    if (!ofDomain) rules.set(r.domain_name, (ofDomain = new Map()));
-    ofDomain.set(r.app_name, Number(r.template_id));
-  }
   const forbidden = new Map(forbiddenRows.map((f) => [streamKey(f.domain_name, f.app_name, f.stream_name), Number(f.resume_at)]));
   return {
     domains,
     templates,
-    rules,
+    rules: groupByDomain(ruleRows, (r) => r.app_name),
     forbidden,
     snapshotTemplates: new Map(snapshotTemplateRows.map((t) => [Number(t.id), toSnapshotTemplateConfig(t)])),
-    snapshotRules: groupMediaRules(snapshotRuleRows),
+    snapshotRules: groupByDomain(snapshotRuleRows, (r) => mediaRuleKey(r.app_name, r.stream_name)),
     recordTemplates: new Map(recordTemplateRows.map((t) => [Number(t.id), toRecordTemplateConfig(t)])),
-    recordRules: groupMediaRules(recordRuleRows),
+    recordRules: groupByDomain(recordRuleRows, (r) => mediaRuleKey(r.app_name, r.stream_name)),
   };
 }
 
