@@ -52,9 +52,9 @@ export async function answerAction(
   let appId: number | undefined;
   let response: Record<string, unknown>;
   let code = 'Success';
+  const definition = findAction(action);
   try {
     if (!action) throw apiError('MissingParameter', 'The request is missing a required parameter `Action`.');
-    const definition = findAction(action);
     if (!definition) throw apiError('InvalidAction', `The action \`${action}\` does not exist.`);
     const prepared = await call.prepare();
     appId = prepared.appId;
@@ -81,7 +81,7 @@ export async function answerAction(
     response = errorResponse(error, requestId);
   }
   const latencyMs = performance.now() - started;
-  const label = findAction(action) ? action : 'unknown';
+  const label = definition ? action : 'unknown';
   deps.metrics.apiRequests.inc({ action: label, code });
   deps.metrics.apiLatency.observe({ action: label }, latencyMs / 1000);
   deps.log.info({ requestId, action, appId, code, latencyMs: Math.round(latencyMs * 100) / 100 }, 'api request');

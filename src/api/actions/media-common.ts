@@ -94,8 +94,6 @@ export function mediaTemplateActions<T extends MediaTemplateTable>(
   };
 }
 
-const LABEL: Record<MediaRuleKind, string> = { snapshot: 'snapshot', record: 'record' };
-
 /**
  * Create/Delete/Describe actions for one kind of rule. The key is (DomainName, AppName,
  * StreamName); a second rule for the same key is FailedOperation.RuleAlreadyExist.
@@ -104,12 +102,11 @@ export function mediaRuleActions(
   kind: MediaRuleKind,
   requireTemplate: (ctx: ActionContext, id: number) => Promise<unknown>,
 ) {
-  const label = LABEL[kind];
   return {
     create: defineAction(z.strictObject({ ...ruleKeyShape(), TemplateId: templateId() }), async (ctx, p) => {
       const domain = await requireDomain(ctx, p.DomainName);
       if (Number(domain.type) !== DomainType.push) {
-        throw apiError('InvalidParameterValue', `${label[0]!.toUpperCase()}${label.slice(1)} rules apply to push domains only.`);
+        throw apiError('InvalidParameterValue', `${kind[0]!.toUpperCase()}${kind.slice(1)} rules apply to push domains only.`);
       }
       await requireTemplate(ctx, p.TemplateId);
       const created = await insertMediaRule(ctx.db, kind, {
@@ -120,7 +117,7 @@ export function mediaRuleActions(
         templateId: p.TemplateId,
       });
       if (!created) {
-        throw apiError('FailedOperation.RuleAlreadyExist', `A ${label} rule already exists for that DomainName, AppName and StreamName.`);
+        throw apiError('FailedOperation.RuleAlreadyExist', `A ${kind} rule already exists for that DomainName, AppName and StreamName.`);
       }
       await ctx.config.invalidate();
       return {};
@@ -128,7 +125,7 @@ export function mediaRuleActions(
     delete: defineAction(z.strictObject(ruleKeyShape()), async (ctx, p) => {
       const key = { domainName: p.DomainName, appName: p.AppName, streamName: p.StreamName };
       if (!(await deleteMediaRule(ctx.db, kind, ctx.appId, key))) {
-        throw apiError('FailedOperation.NotFound', `No ${label} rule exists for that DomainName, AppName and StreamName.`);
+        throw apiError('FailedOperation.NotFound', `No ${kind} rule exists for that DomainName, AppName and StreamName.`);
       }
       await ctx.config.invalidate();
       return {};
