@@ -19,13 +19,6 @@ import { LoginThrottle } from './login-throttle.js';
 import { SessionStore, type Session } from './sessions.js';
 import { registerConsoleStatic } from './static.js';
 
-export interface ConsoleOptions {
-  readonly sessions?: SessionStore;
-  readonly throttle?: LoginThrottle;
-  /** Where the built app is (Default: dist/web of this checkout). */
-  readonly webRoot?: string;
-}
-
 const loginBody = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
 const actionBody = z.strictObject({ Action: z.string().max(64), Params: z.record(z.string(), z.unknown()).default({}) });
 
@@ -39,9 +32,9 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function registerConsole(app: FastifyInstance, deps: ApiDeps, options: ConsoleOptions = {}): Promise<void> {
-  const sessions = options.sessions ?? new SessionStore();
-  const throttle = options.throttle ?? new LoginThrottle();
+export async function registerConsole(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const sessions = new SessionStore();
+  const throttle = new LoginThrottle();
   const log = deps.log.child({ part: 'console' });
   // Compared against when the username is unknown, so that a wrong username takes as long as a
   // wrong password and does not reveal which admins exist.
@@ -131,5 +124,5 @@ export async function registerConsole(app: FastifyInstance, deps: ApiDeps, optio
     return sendEnvelope(reply, response);
   });
 
-  await registerConsoleStatic(app, options.webRoot);
+  await registerConsoleStatic(app);
 }

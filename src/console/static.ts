@@ -11,16 +11,16 @@ import type { FastifyInstance } from 'fastify';
 /** src/console/ and dist/console/ are both two levels below the package root. */
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-export async function registerConsoleStatic(app: FastifyInstance, root = WEB_BUILD_DIR): Promise<void> {
+export async function registerConsoleStatic(app: FastifyInstance): Promise<void> {
   app.get('/console', (_request, reply) => reply.redirect('/console/'));
-  if (!fs.existsSync(`${root}/index.html`)) {
+  if (!fs.existsSync(`${WEB_BUILD_DIR}/index.html`)) {
     app.get('/console/', (_request, reply) =>
       reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build` in the livehook checkout.'),
     );
     return;
   }
   await app.register(fastifyStatic, {
-    root,
+    root: WEB_BUILD_DIR,
     prefix: '/console/',
     decorateReply: false,
     index: ['index.html'],
