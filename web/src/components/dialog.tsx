@@ -1,7 +1,7 @@
 /** A modal confirmation with OK and Cancel; Escape cancels, focus starts on OK. */
 import { useEffect, useRef, type ReactNode } from 'react';
 
-export function ConfirmDialog(props: { title: string; children: ReactNode; onOk: () => void; onCancel: () => void; busy?: boolean }) {
+export function ConfirmDialog(props: { title: string; children: ReactNode; onOk: () => void; onCancel: () => void }) {
   const ok = useRef<HTMLButtonElement>(null);
   useEffect(() => ok.current?.focus(), []);
   return (
@@ -10,7 +10,7 @@ export function ConfirmDialog(props: { title: string; children: ReactNode; onOk:
         <h2 id="dialog-title">{props.title}</h2>
         <div className="dialog-body">{props.children}</div>
         <div className="actions">
-          <button type="button" ref={ok} className="primary" onClick={props.onOk} disabled={props.busy}>
+          <button type="button" ref={ok} className="primary" onClick={props.onOk}>
             OK
           </button>
           <button type="button" onClick={props.onCancel}>

@@ -118,7 +118,6 @@ export function CallbackTemplates() {
       {deleting && (
         <ConfirmDialog
           title="Delete callback template"
-          busy={busy}
           onCancel={() => setDeleting(undefined)}
           onOk={() => {
             const template = deleting;

@@ -134,7 +134,6 @@ export function DomainManagement() {
       {deleting && (
         <ConfirmDialog
           title="Delete domain"
-          busy={busy}
           onCancel={() => setDeleting(undefined)}
           onOk={() => {
             const domain = deleting;

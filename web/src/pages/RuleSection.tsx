@@ -118,7 +118,6 @@ export function RuleSection({ kind, domain }: { kind: RuleKind; domain: string }
       {confirming && current !== undefined && (
         <ConfirmDialog
           title={`Unbind ${kind.title.toLowerCase()}`}
-          busy={busy}
           onCancel={() => setConfirming(false)}
           onOk={() => {
             setConfirming(false);
