@@ -7,7 +7,7 @@ import { apiError } from './errors.js';
 import { parseAuthorization, signTc3, tc3Date } from './tc3.js';
 
 /** Tencent refuses requests whose timestamp is more than five minutes from server time. */
-export const MAX_CLOCK_SKEW_SECONDS = 300;
+const MAX_CLOCK_SKEW_SECONDS = 300;
 const REQUIRED_SIGNED_HEADERS = ['content-type', 'host'];
 
 export interface SignedRequest {
@@ -24,13 +24,13 @@ export interface Credential {
   readonly secretKey: string;
 }
 
-export interface Principal {
+interface Principal {
   readonly appId: number;
   readonly secretId: string;
 }
 
 /** The canonical host is the Host header without its port: the official SDK signs URL.hostname. */
-export function canonicalHost(host: string): string {
+function canonicalHost(host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase();
   return host.replace(/:\d*$/, '').toLowerCase();
 }

@@ -25,7 +25,7 @@ export interface ApiDeps {
 }
 
 /** What a caller proved before the handler runs: whose account, and the raw parameters. */
-export interface PreparedCall {
+interface PreparedCall {
   readonly appId: number;
   readonly params: unknown;
 }

@@ -43,7 +43,7 @@ function expectedType(issue: z.core.$ZodIssue, input: unknown = issue.input): st
  * Turn a failed parse of an action's parameters into the ApiError Tencent would answer. When
  * several problems are found, the first by rank wins: unknown, missing, wrong type, bad value.
  */
-export function toApiError(error: z.ZodError): ApiError {
+function toApiError(error: z.ZodError): ApiError {
   const ranked = error.issues
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') {
@@ -75,7 +75,7 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.o
 const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /** A refinement that reports a specific Tencent code when it fails. */
-export const withCode = (code: ApiErrorCode, message: string) => ({ message, params: { code } });
+const withCode = (code: ApiErrorCode, message: string) => ({ message, params: { code } });
 
 // ---- Tencent parameter types ----
 
@@ -104,9 +104,9 @@ export const description = () =>
 export const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
 
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-export const MAX_DOMAIN_LENGTH = 253;
+const MAX_DOMAIN_LENGTH = 253;
 
-export function isDomainName(name: string): boolean {
+function isDomainName(name: string): boolean {
   const labels = name.split('.');
   return (
     labels.length >= 2 &&
@@ -127,7 +127,7 @@ export const domainName = () =>
 export const appName = () =>
   z.string().max(64).regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, _ - and . are allowed');
 
-export const MAX_URL_LENGTH = 2048;
+const MAX_URL_LENGTH = 2048;
 
 /** A callback URL: http(s) with a host, or '' to clear it. */
 export const callbackUrl = () =>
@@ -176,7 +176,7 @@ export const pageReply = (p: Paging, total: number) => ({
  * Times have whole seconds, so the end of a range means the last millisecond of its second:
  * an event listed with CreateTime X is then found by EndTime X.
  */
-export const beijingTimeParam = (edge: 'start' | 'end' = 'start') =>
+const beijingTimeParam = (edge: 'start' | 'end' = 'start') =>
   z.string().transform((s, ctx) => {
     const ms = parseBeijingTime(s);
     if (ms === undefined) {

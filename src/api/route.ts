@@ -10,7 +10,7 @@ import { authenticate } from './authenticate.js';
 import { answerAction, errorResponse, sendEnvelope, type ApiDeps } from './dispatch.js';
 import { apiError } from './errors.js';
 
-export const API_VERSION = '2018-08-01';
+const API_VERSION = '2018-08-01';
 /** Largest accepted request body; Tencent answers RequestSizeLimitExceeded above its own limit. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

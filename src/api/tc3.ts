@@ -5,9 +5,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
-export const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
+const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
 
-export interface Tc3Input {
+interface Tc3Input {
   readonly method: string;
   readonly path: string;
   readonly query: string;
@@ -45,7 +45,7 @@ export function signTc3(input: Tc3Input): string {
   return createHmac('sha256', secretSigning).update(stringToSign).digest('hex');
 }
 
-export interface Tc3Authorization {
+interface Tc3Authorization {
   readonly secretId: string;
   readonly date: string;
   readonly service: string;

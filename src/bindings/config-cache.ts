@@ -103,7 +103,7 @@ const EMPTY: Snapshot = {
 /** One string per stream: domain, AppName and StreamName cannot contain a newline. */
 export const streamKey = (domain: string, app: string, stream: string): string => `${domain}\n${app}\n${stream}`;
 
-export const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate => ({
+const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate => ({
   id: Number(row.id),
   appId: Number(row.app_id),
   callbackKey: row.callback_key,
@@ -120,7 +120,7 @@ export const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate =
   },
 });
 
-export const toSnapshotTemplateConfig = (row: SnapshotTemplateRow): SnapshotTemplateConfig => ({
+const toSnapshotTemplateConfig = (row: SnapshotTemplateRow): SnapshotTemplateConfig => ({
   id: Number(row.id),
   appId: Number(row.app_id),
   intervalSeconds: Number(row.snapshot_interval),
@@ -134,7 +134,7 @@ export const toSnapshotTemplateConfig = (row: SnapshotTemplateRow): SnapshotTemp
 /** The RecordParam each recorded format is configured by. */
 const RECORD_FORMAT_PARAMS = { flv: 'FlvParam', mp4: 'Mp4Param', hls: 'HlsParam' } as const satisfies Record<RecordFormat, RecordParamName>;
 
-export function toRecordTemplateConfig(row: RecordTemplateRow): RecordTemplateConfig {
+function toRecordTemplateConfig(row: RecordTemplateRow): RecordTemplateConfig {
   const formats: Array<{ format: RecordFormat; intervalSeconds: number }> = [];
   for (const [format, name] of Object.entries(RECORD_FORMAT_PARAMS) as Array<[RecordFormat, RecordParamName]>) {
     const param = storedRecordParam(row, name);

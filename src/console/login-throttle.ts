@@ -3,7 +3,7 @@
  * username within `windowMs`, further attempts are refused until the window has passed. Keyed by
  * address *and* username so that a guesser cannot lock the real admin out from elsewhere.
  */
-export interface ThrottleOptions {
+interface ThrottleOptions {
   /** Failures allowed per window (Default: 5). */
   readonly maxFailures?: number;
   /** Window length (Default: 15 minutes). */

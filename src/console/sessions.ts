@@ -17,7 +17,7 @@ export interface Session {
   lastSeenAt: number;
 }
 
-export interface SessionOptions {
+interface SessionOptions {
   /** Idle timeout (Default: 30 minutes). */
   readonly idleMs?: number;
   /** Absolute lifetime (Default: 12 hours). */

@@ -25,7 +25,7 @@ export type RecordParamName = keyof typeof RECORD_PARAM_COLUMNS;
  * A RecordParam as stored: the object the API validated (api/actions/record-templates.ts), keys
  * livehook does not know already dropped. Only Enable and RecordInterval are read outside the API.
  */
-export interface StoredRecordParam {
+interface StoredRecordParam {
   readonly Enable?: number;
   readonly RecordInterval?: number;
   readonly [key: string]: unknown;

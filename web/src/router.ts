@@ -1,7 +1,7 @@
 /** Pages are addressed by the URL fragment (#/domains/push.example.com), so the server needs no fallback route. */
 import { useEffect, useState } from 'react';
 
-export const currentPath = (): string => decodeURIComponent(location.hash.replace(/^#/, '')) || '/domains';
+const currentPath = (): string => decodeURIComponent(location.hash.replace(/^#/, '')) || '/domains';
 
 export function useRoute(): string[] {
   const [path, setPath] = useState(currentPath);

@@ -27,7 +27,7 @@ import { appName, domainName, integer, pageReply, pageWindow, pagingShape, templ
 import { requireCallbackTemplate } from './callback-templates.js';
 
 /** At most this many events are resent by one time-range call; call again for more. */
-export const MAX_RESEND_PER_CALL = 10_000;
+const MAX_RESEND_PER_CALL = 10_000;
 
 const EVENT_TYPES = Object.values(EventType);
 const eventType = () => integer(0, 317).refine((t) => (EVENT_TYPES as number[]).includes(t), `one of ${EVENT_TYPES.join(', ')}`);

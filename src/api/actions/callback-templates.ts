@@ -16,7 +16,7 @@ import { apiError } from '../errors.js';
 import { callbackUrl, description, templateId, templateName } from '../params.js';
 
 /** Tencent's per-account limit on callback templates. */
-export const MAX_CALLBACK_TEMPLATES = 50;
+const MAX_CALLBACK_TEMPLATES = 50;
 
 /** Tencent URL parameter → column. StreamMixNotifyUrl is deprecated: accepted on create only. */
 const URL_COLUMNS = {
@@ -44,7 +44,7 @@ const exceptionLevels = () =>
 const urlShape = (params: readonly UrlParam[]) =>
   Object.fromEntries(params.map((p) => [p, callbackUrl().optional()])) as Record<UrlParam, z.ZodOptional<ReturnType<typeof callbackUrl>>>;
 
-export function toCallBackTemplateInfo(t: CallbackTemplateRow): Record<string, unknown> {
+function toCallBackTemplateInfo(t: CallbackTemplateRow): Record<string, unknown> {
   return {
     TemplateId: Number(t.id),
     TemplateName: t.name,

@@ -17,9 +17,9 @@ import { apiError } from '../errors.js';
 import { domainName, flag, integer, pageWindow, pagingShape } from '../params.js';
 
 /** Tencent's per-account limit on domains. */
-export const MAX_DOMAINS = 100;
+const MAX_DOMAINS = 100;
 /** Push authentication is on for new push domains, as on Tencent; keys are valid this long. */
-export const DEFAULT_PUSH_AUTH_DELTA_SECONDS = 1800;
+const DEFAULT_PUSH_AUTH_DELTA_SECONDS = 1800;
 
 export const DomainType = { push: 0, play: 1 } as const;
 
@@ -27,7 +27,7 @@ const domainType = () => z.union([z.literal(DomainType.push), z.literal(DomainTy
 const playType = () => integer(1, 3);
 const domainsPaging = pagingShape({ min: 10, max: 100, default: 10 });
 
-export function toDomainInfo(d: DomainRow): Record<string, unknown> {
+function toDomainInfo(d: DomainRow): Record<string, unknown> {
   return {
     Name: d.name,
     Type: Number(d.type),

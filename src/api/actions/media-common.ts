@@ -34,7 +34,7 @@ const ruleKeyShape = () => ({
  * placeholders, stray braces, control characters, `\`, `..` segments; a file name (`fileName`)
  * must also be non-empty and free of `/`.
  */
-export function pathPatternProblem(pattern: string, placeholders: readonly string[], fileName: boolean): string | undefined {
+function pathPatternProblem(pattern: string, placeholders: readonly string[], fileName: boolean): string | undefined {
   if (/[\u0000-\u001f\u007f\\]/.test(pattern)) return 'control characters and \\ are not allowed';
   const unknown = [...pattern.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).find((name) => !placeholders.includes(name));
   if (unknown !== undefined) return `unknown placeholder {${unknown}}; known: ${placeholders.map((p) => `{${p}}`).join(' ')}`;

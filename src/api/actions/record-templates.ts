@@ -24,12 +24,12 @@ import { bytes, description, flag, integer, templateId, templateName } from '../
 import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, mediaTemplateActions, pathPattern } from './media-common.js';
 
 /** livehook's lower bound for RecordInterval (Tencent: 60 s). */
-export const MIN_RECORD_INTERVAL = 10;
+const MIN_RECORD_INTERVAL = 10;
 /** Tencent: StorageTime 0 (forever) to 1500 days, in seconds. */
 const MAX_STORAGE_TIME = 1500 * 24 * 3600;
 
 /** What Describe reports for a format whose RecordParam was never given. */
-export const RECORD_PARAM_DEFAULTS = Object.freeze({
+const RECORD_PARAM_DEFAULTS = Object.freeze({
   RecordInterval: DEFAULT_RECORD_INTERVAL,
   StorageTime: 0,
   Enable: 0,
@@ -43,9 +43,9 @@ export const RECORD_PARAM_DEFAULTS = Object.freeze({
 const TIME_PARTS = ['Year', 'Month', 'Day', 'Hour', 'Minute', 'Second', 'Millisecond'];
 const TIME_PLACEHOLDERS = [...TIME_PARTS.map((p) => `Start${p}`), ...TIME_PARTS.map((p) => `End${p}`)];
 /** Placeholders of RecordParam.VodFileName. */
-export const VOD_FILE_NAME_PLACEHOLDERS: readonly string[] = ['StreamID', ...TIME_PLACEHOLDERS];
+const VOD_FILE_NAME_PLACEHOLDERS: readonly string[] = ['StreamID', ...TIME_PLACEHOLDERS];
 /** Placeholders of RecordParam.CosBucketPath (Tencent's list, plus {Domain} and {AppName} of its example). */
-export const COS_BUCKET_PATH_PLACEHOLDERS: readonly string[] = ['RecordSource', 'Domain', 'AppName', 'StreamID', 'RecordId', 'RandomID', ...TIME_PLACEHOLDERS];
+const COS_BUCKET_PATH_PLACEHOLDERS: readonly string[] = ['RecordSource', 'Domain', 'AppName', 'StreamID', 'RecordId', 'RandomID', ...TIME_PLACEHOLDERS];
 
 /** Tencent RecordParam; FLV/MP4/HLS intervals up to 43200 s, AAC/MP3 up to 7200 s. */
 const recordParam = (maxInterval: number) =>
@@ -65,7 +65,7 @@ const recordParam = (maxInterval: number) =>
       .optional(),
   });
 
-export type RecordParam = z.output<ReturnType<typeof recordParam>>;
+type RecordParam = z.output<ReturnType<typeof recordParam>>;
 
 const hlsSpecialParam = () => z.object({ FlowContinueDuration: integer(0, 1800).optional() });
 const flvSpecialParam = () => z.object({ UploadInRecording: z.boolean().optional() });
@@ -106,7 +106,7 @@ function paramChanges(p: ParamsInput): Partial<Record<(typeof RECORD_PARAM_COLUM
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-export function toRecordTemplateInfo(t: RecordTemplateRow): Record<string, unknown> {
+function toRecordTemplateInfo(t: RecordTemplateRow): Record<string, unknown> {
   const param = (name: RecordParamName) => storedRecordParam(t, name) ?? { ...RECORD_PARAM_DEFAULTS };
   return {
     TemplateId: Number(t.id),

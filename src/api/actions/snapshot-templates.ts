@@ -7,7 +7,7 @@ import { apiError } from '../errors.js';
 import { description, flag, integer, templateId, templateName } from '../params.js';
 import { MAX_MEDIA_TEMPLATES, cosBucket, cosRegion, mediaTemplateActions, pathPattern } from './media-common.js';
 
-export const DEFAULT_SNAPSHOT_INTERVAL = 10;
+const DEFAULT_SNAPSHOT_INTERVAL = 10;
 
 const cosPattern = (what: 'prefix' | 'fileName') =>
   pathPattern(SNAPSHOT_PLACEHOLDERS, { fileName: what === 'fileName', code: 'InvalidParameter.COSCustomFileNameError' });
@@ -31,7 +31,7 @@ function checkCosBucket(p: { CosBucket: string; CosAppId: number }): void {
   }
 }
 
-export function toSnapshotTemplateInfo(t: SnapshotTemplateRow): Record<string, unknown> {
+function toSnapshotTemplateInfo(t: SnapshotTemplateRow): Record<string, unknown> {
   return {
     TemplateId: Number(t.id),
     TemplateName: t.name,

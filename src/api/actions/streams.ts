@@ -15,8 +15,8 @@ import { requireDomain } from './domains.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Tencent: forbidden for 7 days by default, 90 days at most. */
-export const DEFAULT_FORBID_MS = 7 * DAY_MS;
-export const MAX_FORBID_MS = 90 * DAY_MS;
+const DEFAULT_FORBID_MS = 7 * DAY_MS;
+const MAX_FORBID_MS = 90 * DAY_MS;
 
 const streamName = () => z.string().min(1).max(256).regex(/^[A-Za-z0-9_.-]+$/, 'only letters, digits, _ - and . are allowed');
 /** ISO 8601 as Tencent takes it: `2018-11-29T19:00:00Z` (UTC) or with an offset (`+08:00`). */

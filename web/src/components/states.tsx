@@ -23,7 +23,7 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
-export const Empty = ({ children }: { children: ReactNode }) => <p className="state empty">{children}</p>;
+const Empty = ({ children }: { children: ReactNode }) => <p className="state empty">{children}</p>;
 
 /**
  * The usual shape of a loaded block: the error (with retry) if any, a loading line before the
