@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { callAction } from '../api';
 import { useBusy } from '../components/busy';
 import { Pager } from '../components/pager';
-import { RangeFields, type RangeFilters } from '../components/range-fields';
+import { RangeFields, toParams, type RangeFilters } from '../components/range-fields';
 import { ErrorBox, Loaded } from '../components/states';
 import { Table } from '../components/table';
 import { EVENT_TYPES, eventTypeName, type EventInfo } from '../types';
@@ -23,14 +23,6 @@ interface Filters extends RangeFilters {
 }
 
 const NO_FILTERS: Filters = { StartTime: '', EndTime: '', DomainName: '', StreamName: '', EventType: '', Status: '' };
-
-/** Only the filters that are set, EventType as the number the API takes. */
-const toParams = (f: Filters): Record<string, unknown> =>
-  Object.fromEntries(
-    Object.entries(f)
-      .filter(([, v]) => v !== '')
-      .map(([k, v]) => [k, k === 'EventType' ? Number(v) : v.trim()]),
-  );
 
 function EventRow({ event, onResend, busy }: { event: EventInfo; onResend: () => void; busy: boolean }) {
   const [open, setOpen] = useState(false);
@@ -99,7 +91,7 @@ export function CallbackEvents() {
   const [resent, setResent] = useState<string>();
   const events = useAction<{ TotalNum: number; EventList: EventInfo[] }>(
     'DescribeCallbackEvents',
-    { ...toParams(filters), PageNum: page, PageSize: PAGE_SIZE },
+    { ...toParams(filters, ['EventType']), PageNum: page, PageSize: PAGE_SIZE },
     { pollMs: POLL_MS },
   );
   const { busy, error, run } = useBusy();

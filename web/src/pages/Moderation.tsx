@@ -4,7 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Pager } from '../components/pager';
-import { RangeFields } from '../components/range-fields';
+import { RangeFields, toParams } from '../components/range-fields';
 import { Loaded } from '../components/states';
 import type { ModerationResult } from '../types';
 import { useAction } from '../use-action';
@@ -15,9 +15,8 @@ export function Moderation() {
   const [draft, setDraft] = useState({ StartTime: '', EndTime: '', DomainName: '', StreamName: '' });
   const [filters, setFilters] = useState(draft);
   const [page, setPage] = useState(1);
-  const params = Object.fromEntries(Object.entries(filters).filter(([, v]) => v.trim() !== ''));
   const results = useAction<{ TotalNum: number; ResultList: ModerationResult[] }>('DescribeModerationResults', {
-    ...params,
+    ...toParams(filters),
     PageNum: page,
     PageSize: PAGE_SIZE,
   });
