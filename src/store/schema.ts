@@ -229,6 +229,52 @@ export interface ModerationResultsTable {
   screenshot_at: number;
 }
 
+/**
+ * One row per push, from admission to its end; the row that has no `ended_at` is the stream's
+ * live push (at most one per account, domain, app and stream: a partial unique index). Kept after
+ * the end as the stream's history.
+ */
+export interface PushSessionsTable {
+  id: Generated<number>;
+  app_id: number;
+  domain_name: string;
+  app_name: string;
+  stream_name: string;
+  /** The `sequence` shared by the push's events 1 and 0. */
+  sequence: string;
+  /** 'rtmp' (embedded), 'nginx-rtmp', 'srs' or 'mediamtx'. */
+  source: string;
+  /** The instance that holds the publisher (instances.id). */
+  instance_id: string;
+  client_ip: string;
+  /** Address of the ingest node that took the push. */
+  node: string;
+  /** The push URL's query string, unchanged. */
+  stream_param: string;
+  width: number;
+  height: number;
+  video_codec: string;
+  audio_codec: string;
+  /** 'admitted', 'started' or 'ended'. */
+  state: string;
+  admitted_at: number;
+  started_at: number | null;
+  /** Last time the owning instance saw the publisher alive (push_duration ends here on recovery). */
+  last_seen_at: number;
+  ended_at: number | null;
+  end_errcode: number | null;
+  end_errmsg: string | null;
+}
+
+/** Running livehook processes: each renews its lease; an expired lease means it died. */
+export interface InstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  lease_until: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -246,5 +292,7 @@ export interface Database {
   record_templates: RecordTemplatesTable;
   record_rules: MediaRulesTable;
   moderation_results: ModerationResultsTable;
+  push_sessions: PushSessionsTable;
+  instances: InstancesTable;
   livehook_migrations: MigrationsTable;
 }

@@ -240,4 +240,44 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX moderation_results_by_app ON moderation_results(app_id, screenshot_at);
     `,
   },
+  {
+    id: 6,
+    name: 'push sessions and instance leases',
+    sql: `
+      CREATE TABLE push_sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        app_id INTEGER NOT NULL REFERENCES accounts(app_id),
+        domain_name TEXT NOT NULL,
+        app_name TEXT NOT NULL,
+        stream_name TEXT NOT NULL,
+        sequence TEXT NOT NULL,
+        source TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        client_ip TEXT NOT NULL DEFAULT '',
+        node TEXT NOT NULL DEFAULT '',
+        stream_param TEXT NOT NULL DEFAULT '',
+        width INTEGER NOT NULL DEFAULT 0,
+        height INTEGER NOT NULL DEFAULT 0,
+        video_codec TEXT NOT NULL DEFAULT '',
+        audio_codec TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        admitted_at INTEGER NOT NULL,
+        started_at INTEGER,
+        last_seen_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_errcode INTEGER,
+        end_errmsg TEXT
+      );
+      CREATE UNIQUE INDEX push_sessions_one_live ON push_sessions(app_id, domain_name, app_name, stream_name) WHERE ended_at IS NULL;
+      CREATE INDEX push_sessions_by_instance ON push_sessions(instance_id) WHERE ended_at IS NULL;
+      CREATE INDEX push_sessions_by_app_time ON push_sessions(app_id, admitted_at);
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL DEFAULT '',
+        pid INTEGER NOT NULL DEFAULT 0,
+        started_at INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL
+      );
+    `,
+  },
 ];
