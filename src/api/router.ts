@@ -7,6 +7,7 @@ import * as domains from './actions/domains.js';
 import * as moderationResults from './actions/moderation-results.js';
 import * as pushAuth from './actions/push-auth.js';
 import * as recordRules from './actions/record-rules.js';
+import * as remotePushAuth from './actions/remote-push-auth.js';
 import * as recordTemplates from './actions/record-templates.js';
 import * as snapshotRules from './actions/snapshot-rules.js';
 import * as snapshotTemplates from './actions/snapshot-templates.js';
@@ -20,6 +21,7 @@ const pick = <T extends object>(module: T): ActionTable =>
 export const ACTIONS: ActionTable = Object.freeze({
   ...pick(domains),
   ...pick(pushAuth),
+  ...pick(remotePushAuth),
   ...pick(callbackTemplates),
   ...pick(callbackRules),
   ...pick(callbackEvents),

@@ -32,6 +32,17 @@ export interface DomainConfig {
     readonly backupKey: string;
     readonly deltaSeconds: number;
   };
+  /** Remote push authentication (docs/remote-push-auth.md). */
+  readonly remoteAuth: {
+    readonly enabled: boolean;
+    readonly url: string;
+    /** Per try, 500–3000 ms. */
+    readonly timeoutMs: number;
+    /** Further tries after the first, 0–3. */
+    readonly retries: number;
+    /** What a call answered by neither 200 nor 403 decides. */
+    readonly onFailure: 'allow' | 'deny';
+  };
 }
 
 export interface CallbackTemplate {
@@ -181,6 +192,13 @@ async function loadSnapshot(db: Db): Promise<Snapshot> {
         masterKey: d.push_auth_master_key,
         backupKey: d.push_auth_backup_key,
         deltaSeconds: Number(d.push_auth_delta),
+      },
+      remoteAuth: {
+        enabled: Number(d.remote_auth_enable) === 1,
+        url: d.remote_auth_url,
+        timeoutMs: Number(d.remote_auth_timeout_ms),
+        retries: Number(d.remote_auth_retries),
+        onFailure: d.remote_auth_on_failure === 'deny' ? 'deny' : 'allow',
       },
     });
   }

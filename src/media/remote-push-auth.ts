@@ -8,21 +8,13 @@
  * The call goes through the callback HTTP client, so the SSRF guard and the no-redirect rule
  * apply to it exactly as to callbacks.
  */
+import type { DomainConfig } from '../bindings/config-cache.js';
 import type { CallbackHttpClient } from '../delivery/http-client.js';
 
 export const REMOTE_AUTH_TIMEOUT_RANGE_MS = [500, 3000] as const;
 export const REMOTE_AUTH_RETRY_RANGE = [0, 3] as const;
 
-export interface RemoteAuthConfig {
-  readonly enabled: boolean;
-  readonly url: string;
-  /** Per try, 500–3000 ms. */
-  readonly timeoutMs: number;
-  /** Further tries after the first, 0–3. */
-  readonly retries: number;
-  /** What a failed call (not 200, not 403) decides. */
-  readonly onFailure: 'allow' | 'deny';
-}
+export type RemoteAuthConfig = DomainConfig['remoteAuth'];
 
 export interface RemoteAuthRequest {
   readonly domain: string;

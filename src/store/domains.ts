@@ -1,17 +1,16 @@
 /** Live domains (push and play) with their push-authentication settings. */
-import { sql, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from './database.js';
 import type { DomainsTable } from './schema.js';
 
-export type DomainRow = DomainsTable;
+export type DomainRow = Selectable<DomainsTable>;
 
-export type NewDomain = Omit<DomainRow, 'created_at' | 'updated_at'>;
+/** Remote push authentication starts off, with the table's defaults. */
+export type NewDomain = Omit<Insertable<DomainsTable>, 'created_at' | 'updated_at'>;
 
-export async function insertDomain(db: Db, domain: NewDomain): Promise<DomainRow> {
+export async function insertDomain(db: Db, domain: NewDomain): Promise<void> {
   const now = Date.now();
-  const row = { ...domain, created_at: now, updated_at: now };
-  await db.insertInto('domains').values(row).execute();
-  return row;
+  await db.insertInto('domains').values({ ...domain, created_at: now, updated_at: now }).execute();
 }
 
 /** Any account's domain: names are global, since ingest maps a host to exactly one owner. */

@@ -46,6 +46,13 @@ export interface DomainsTable {
   push_auth_master_key: string;
   push_auth_backup_key: string;
   push_auth_delta: number;
+  /** Remote push authentication (docs/remote-push-auth.md): 0 off, 1 on. */
+  remote_auth_enable: Generated<number>;
+  remote_auth_url: Generated<string>;
+  remote_auth_timeout_ms: Generated<number>;
+  remote_auth_retries: Generated<number>;
+  /** 'allow' or 'deny': what a call that gets neither 200 nor 403 decides. */
+  remote_auth_on_failure: Generated<string>;
   created_at: number;
   updated_at: number;
 }

@@ -11,7 +11,7 @@ const authKey = () => z.string().max(256).regex(/^[A-Za-z0-9]*$/, 'only letters 
 /** Up to ten years: long-lived push URLs are common for fixed encoders. */
 const MAX_AUTH_DELTA_SECONDS = 10 * 365 * 24 * 3600;
 
-async function requirePushDomain(ctx: ActionContext, name: string): Promise<DomainRow> {
+export async function requirePushDomain(ctx: ActionContext, name: string): Promise<DomainRow> {
   const domain = await findDomain(ctx.db, ctx.appId, name);
   if (!domain || Number(domain.type) !== DomainType.push) throw apiError('ResourceNotFound.PushDomainNoRecord');
   return domain;

@@ -280,4 +280,15 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 8,
+    name: 'remote push authentication per domain',
+    sql: `
+      ALTER TABLE domains ADD COLUMN remote_auth_enable INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE domains ADD COLUMN remote_auth_url TEXT NOT NULL DEFAULT '';
+      ALTER TABLE domains ADD COLUMN remote_auth_timeout_ms INTEGER NOT NULL DEFAULT 3000;
+      ALTER TABLE domains ADD COLUMN remote_auth_retries INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE domains ADD COLUMN remote_auth_on_failure TEXT NOT NULL DEFAULT 'allow';
+    `,
+  },
 ];
