@@ -42,6 +42,13 @@ export async function signIn(page: Page, baseUrl: string, password = ADMIN_PASSW
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Domain Management → search for the domain (other tests add more than a page of them) → its details. */
+export async function openDomain(page: Page, domain: string): Promise<void> {
+  await page.getByRole('link', { name: 'Domain Management' }).first().click();
+  await page.getByLabel('Search by domain prefix').fill(domain);
+  await page.getByRole('link', { name: domain }).click();
+}
+
 /** Saves a screenshot under test-output/console/ (gitignored) for a human to look at. */
 export async function snapshot(page: Page, name: string): Promise<void> {
   const dir = path.resolve('test-output/console');

@@ -11,18 +11,11 @@ import type { Page } from 'playwright-core';
 import { insertModerationResult } from '../../src/store/moderation-results.js';
 import { bindDomain } from '../helpers/callbacks.js';
 import { TEST_APPID } from '../helpers/livehook.js';
-import { signIn, snapshot } from './browser.js';
+import { openDomain, signIn, snapshot } from './browser.js';
 import { startConsoleHarness, type ConsoleHarness } from './harness.js';
 
 const DOMAIN = 'push.console-pages.example.com';
 const TEMPLATE = 'console_pages';
-
-/** Domain Management → search for the domain (other tests add more than a page of them) → its details. */
-async function openDomain(page: Page, domain: string): Promise<void> {
-  await page.getByRole('link', { name: 'Domain Management' }).first().click();
-  await page.getByLabel('Search by domain prefix').fill(domain);
-  await page.getByRole('link', { name: domain }).click();
-}
 
 describe('console: templates, push configuration, streams, moderation', () => {
   let h: ConsoleHarness;

@@ -1,5 +1,6 @@
 /**
- * Push Configuration: the domain's push authentication key and a push URL generator.
+ * Push Configuration: the domain's push authentication key, its remote authentication and a push
+ * URL generator.
  * txTime is the URL's expiry as hex Unix seconds; txSecret = md5(key + StreamName + txTime).
  */
 import { useState } from 'react';
@@ -7,6 +8,7 @@ import { Loaded } from '../components/states';
 import { md5 } from 'js-md5';
 import type { PushAuthKeyInfo } from '../types';
 import { useAction } from '../use-action';
+import { RemotePushAuth } from './RemotePushAuth';
 
 function defaultExpiry(): string {
   const d = new Date(Date.now() + 24 * 3600_000);
@@ -46,6 +48,7 @@ export function PushConfig({ domain }: { domain: string }) {
                 <dd>{info.AuthDelta} s</dd>
               </dl>
             </section>
+            <RemotePushAuth domain={domain} />
             <section className="card" aria-labelledby="gen-heading">
               <h3 id="gen-heading">Push Address Generator</h3>
               <div className="form-grid">
