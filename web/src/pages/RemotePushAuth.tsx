@@ -6,7 +6,8 @@
 import { useState, type FormEvent } from 'react';
 import { callAction } from '../api';
 import { useBusy } from '../components/busy';
-import { ErrorBox, Loaded } from '../components/states';
+import { FormFooter } from '../components/form-footer';
+import { Loaded } from '../components/states';
 import { useAction } from '../use-action';
 
 interface RemotePushAuthInfo {
@@ -55,15 +56,7 @@ function EditForm({ domain, info, onDone }: { domain: string; info: RemotePushAu
           </select>
         </label>
       </div>
-      <ErrorBox error={error} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Save
-        </button>
-        <button type="button" onClick={() => onDone(false)}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} onCancel={() => onDone(false)} />
     </form>
   );
 }

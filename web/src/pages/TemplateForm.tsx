@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { callAction } from '../api';
 import { useBusy } from '../components/busy';
-import { ErrorBox } from '../components/states';
+import { FormFooter } from '../components/form-footer';
 import type { CallbackTemplate } from '../types';
 
 type UrlField = keyof CallbackTemplate & `${string}NotifyUrl`;
@@ -68,15 +68,7 @@ export function TemplateForm({ template, onDone }: { template?: CallbackTemplate
           <small>Signs every callback: sign = md5(key + t). Up to 32 letters and digits.</small>
         </label>
       </div>
-      <ErrorBox error={error} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Save
-        </button>
-        <button type="button" onClick={() => onDone(false)}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} onCancel={() => onDone(false)} />
     </form>
   );
 }
