@@ -14,6 +14,11 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
     /** 3 (RTMP_HANDSHAKE_2) once C2 has arrived: RTMP messages may be sent from then on. */
     readonly handshakeState: number;
     onPublish(invokeMessage: InvokeMessage): void;
+    onPlay(invokeMessage: InvokeMessage): void;
+    /** Decodes and dispatches the command message in parserPacket. */
+    invokeHandler(): void;
+    /** The message being parsed; payload holds it once complete. */
+    readonly parserPacket: { payload: Buffer };
     onDeleteStream(invokeMessage: InvokeMessage): void;
     /** Sends an Acknowledgement (type 3) with this sequence number. */
     sendACK(size: number): void;

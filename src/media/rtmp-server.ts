@@ -14,9 +14,11 @@
  * - When a push ends, its players are disconnected (the library would keep them waiting for a
  *   republish), so the recording and screenshot readers see the end of the stream and finish
  *   their files at once.
- * - While a session sets up, every read is acknowledged at once (an RTMP Acknowledgement), and
- *   push start goes with the stream's first packet: a plain ffmpeg push calls back ~10 ms after
- *   it connects, not ~190 ms (see the constructor).
+ * - Until the client sends publish or play, every read is acknowledged at once (an RTMP
+ *   Acknowledgement), and push start goes with the stream's first packet: a plain ffmpeg push
+ *   calls back ~50 ms after it connects, not ~190 ms (see the constructor).
+ * - A publisher that sent FCUnpublish or deleteStream has stopped normally (errcode 1), however
+ *   its connection then closes.
  * Stream and app names outside [A-Za-z0-9_-] are refused (the library cannot carry them).
  */
 import net from 'node:net';
@@ -36,6 +38,14 @@ export const METADATA_WAIT_MS = 100;
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 /** The library's handshake state once C2 has arrived (RTMP_HANDSHAKE_2). */
 const HANDSHAKE_DONE = 3;
+const AMF0_STRING = 0x02;
+
+/** An AMF0 command message's name (its first value, a string), or undefined. */
+function commandName(payload: Buffer): string | undefined {
+  if (payload.length < 3 || payload[0] !== AMF0_STRING) return undefined;
+  const length = payload.readUInt16BE(1);
+  return payload.length >= 3 + length ? payload.toString('utf8', 3, 3 + length) : undefined;
+}
 
 class LivehookRtmpSession extends RtmpSession {
   #rawQuery = '';
@@ -44,29 +54,48 @@ class LivehookRtmpSession extends RtmpSession {
   #refused = false;
   #push: PushSession | undefined;
   #metadataWait: NodeJS.Timeout | undefined;
-  /** Until media flows (push started, or play began): acknowledge every read at once. */
+  /** Until media flows (push started, or play began): the replies to one read leave in one write. */
   #settingUp = true;
+  /** Until publish or play arrives, the client waits for each reply, reading all we send. */
+  #acknowledgeReads = true;
 
   constructor(socket: net.Socket, private readonly ingest: EmbeddedRtmpServer) {
     super(socket);
     const rtmpPublish = this.rtmp.onPublish.bind(this.rtmp);
     this.rtmp.onPublish = (message) => {
       this.#publishing = true;
+      this.#acknowledgeReads = false;
       // The library splits the query off and parses it; stream_param needs it verbatim.
       this.#rawQuery = message.streamName.split('?').slice(1).join('?');
       rtmpPublish(message);
+    };
+    const rtmpPlay = this.rtmp.onPlay.bind(this.rtmp);
+    this.rtmp.onPlay = (message) => {
+      this.#acknowledgeReads = false;
+      rtmpPlay(message);
     };
     const rtmpDeleteStream = this.rtmp.onDeleteStream.bind(this.rtmp);
     this.rtmp.onDeleteStream = (message) => {
       this.#unpublished = true;
       rtmpDeleteStream(message);
     };
+    // FCUnpublish comes first when a publisher stops (the library ignores it): it alone says the
+    // stop was normal if deleteStream never arrives.
+    const rtmpInvoke = this.rtmp.invokeHandler.bind(this.rtmp);
+    this.rtmp.invokeHandler = () => {
+      if (commandName(this.rtmp.parserPacket.payload) === 'FCUnpublish') this.#unpublished = true;
+      rtmpInvoke();
+    };
     // The library writes each reply message on its own (connect alone sends four); corked, the
     // replies to one read leave in one write, and 100 publishers connecting at once cost less.
-    // While setting up, each read is also acknowledged in RTMP (harmless to clients), so that the
-    // TCP ACK leaves at once instead of ~40 ms later: ffmpeg keeps Nagle on and writes a message's
-    // header and body apart, so without it connect, createStream, publish and the metadata each
-    // wait for a delayed ACK, and push start comes ~180 ms after ffmpeg connects instead of ~10.
+    // Until publish or play, each read is also acknowledged in RTMP (harmless to clients), so that
+    // the TCP ACK leaves at once instead of ~40 ms later: ffmpeg keeps Nagle on and writes a
+    // message's header and body apart, so without it connect, createStream and publish each wait
+    // for a delayed ACK. Not after publish: the client no longer waits for replies then and reads
+    // one message per ten it sends (ffmpeg), and a client that closes with unread bytes makes its
+    // kernel reset the connection and drop what it had not sent yet: its FCUnpublish and
+    // deleteStream, so a normal stop looked like a lost connection (errcode 12). The metadata
+    // still waits for one delayed ACK: push start ~50 ms after ffmpeg connects instead of ~190.
     const libraryOnData = this.onData;
     this.onData = (data) => {
       if (!this.#settingUp) return libraryOnData(data);
@@ -74,7 +103,7 @@ class LivehookRtmpSession extends RtmpSession {
       try {
         libraryOnData(data);
         // writable: the library may have ended the socket (a parse error) during this read.
-        if (this.#settingUp && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
+        if (this.#acknowledgeReads && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
       } finally {
         this.socket.uncork();
       }
