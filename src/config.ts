@@ -16,6 +16,17 @@ const cidrList = z
   .string()
   .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected CIDRs like 10.0.0.0/8')));
+/** Proxy addresses: IPs or CIDRs, comma-separated; `/0` is refused (it would believe any client). */
+const proxyList = z
+  .string()
+  .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z
+        .union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'expected addresses or CIDRs like 10.0.0.1 or 10.0.0.0/8' })
+        .refine((a) => !a.endsWith('/0'), 'a /0 range would believe X-Forwarded-For from any client'),
+    ),
+  );
 
 const thresholdsJson = z.string().transform((raw, ctx) => {
   let value: unknown;
@@ -55,6 +66,7 @@ export const OPTIONS = {
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
+  trustProxy: { flag: 'trust-proxy', schema: proxyList, default: '', help: 'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host is believed (default: none)' },
 } as const;
 
 type Options = typeof OPTIONS;

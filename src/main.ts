@@ -145,6 +145,7 @@ export async function startLivehook(
     loggerInstance: log as FastifyBaseLogger,
     // Request lines are written by the API route itself (one line per action, with its result code).
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
   });
   const api = {
     db: store.db,

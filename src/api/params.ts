@@ -5,6 +5,7 @@
  * schema names in its `params.code`).
  */
 import { z } from 'zod';
+import { isDomainName, MAX_DOMAIN_NAME_LENGTH } from '../media/stream-names.js';
 import { parseBeijingTime } from './beijing-time.js';
 import { ApiError, isApiErrorCode, type ApiErrorCode } from './errors.js';
 
@@ -103,24 +104,12 @@ export const description = () =>
 /** TemplateId of any template family. */
 export const templateId = () => integer(1, Number.MAX_SAFE_INTEGER);
 
-const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const MAX_DOMAIN_LENGTH = 253;
-
-function isDomainName(name: string): boolean {
-  const labels = name.split('.');
-  return (
-    labels.length >= 2 &&
-    labels.every((l) => DOMAIN_LABEL.test(l)) &&
-    /^[a-z]{2,63}$/.test(labels[labels.length - 1]!)
-  );
-}
-
 /** DomainName: lower-cased, then checked for length and format with Tencent's codes. */
 export const domainName = () =>
   z
     .string()
     .transform((s) => s.trim().toLowerCase())
-    .refine((s) => s.length <= MAX_DOMAIN_LENGTH, withCode('InvalidParameter.DomainTooLong', `at most ${MAX_DOMAIN_LENGTH} characters`))
+    .refine((s) => s.length <= MAX_DOMAIN_NAME_LENGTH, withCode('InvalidParameter.DomainTooLong', `at most ${MAX_DOMAIN_NAME_LENGTH} characters`))
     .refine((s) => isDomainName(s), withCode('InvalidParameter.DomainFormatError', 'not a valid domain name'));
 
 /** AppName (push path): letters, digits, `_`, `-`, `.`; '' means the whole domain in rules. */

@@ -74,6 +74,7 @@ export async function registerConsole(app: FastifyInstance, deps: ApiDeps): Prom
     const parsed = loginBody.safeParse(request.body);
     if (!parsed.success) return refuse(reply, 400, 'InvalidParameter', 'Enter a username and a password.');
     const { username, password } = parsed.data;
+    // request.ip is the peer's address, or behind a --trust-proxy proxy the client it forwarded for.
     const throttleKey = `${request.ip}|${username}`;
     const waitMs = throttle.retryAfterMs(throttleKey);
     if (waitMs > 0) {

@@ -15,6 +15,7 @@ import { pushEnded, pushStarted, randomDecimalId, type StreamContext } from '../
 import type { EventSink } from '../events/emit.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import { verifyPushAuth } from './push-auth.js';
+import { nameProblem } from './stream-names.js';
 
 export type IngestSource = 'rtmp' | 'nginx-rtmp' | 'srs' | 'mediamtx';
 
@@ -85,6 +86,8 @@ export class PushSessions {
       return { ok: false, reason };
     };
     const name = pushDomainOf(request.host, query);
+    const problem = nameProblem({ domain: name, app: request.app, stream: request.stream });
+    if (problem) return refuse(problem);
     if (!name) return refuse('no push domain: the host is an IP address and the URL has no domain= parameter');
     const domain = this.#config.domain(name);
     if (!domain || domain.type !== 0) return refuse(`${name} is not a registered push domain`);

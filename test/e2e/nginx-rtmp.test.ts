@@ -282,6 +282,20 @@ describe('nginx-rtmp adapter with a real nginx', () => {
     assert.deepEqual(fs.readdirSync(nginx.recordDir).filter((f) => f.startsWith(stream)), [], 'nginx recorded nothing');
   });
 
+  test('a validly signed push whose name the embedded ingest refuses is refused by nginx too, with no event', async () => {
+    receiver.clear();
+    // docs/media-servers.md "Names": nothing but A-Z a-z 0-9 _ - (ffmpeg sends `%00` as it is).
+    for (const stream of ['nginx.dotted', 'nginx%00nul']) {
+      const result = await push({ url: `rtmp://127.0.0.1:${nginx.rtmpPort}/live/${stream}?${signedQuery(stream)}`, seconds: 3, tcUrl: `rtmp://${DOMAIN}/live` });
+      assert.notEqual(result.code, 0, `${stream}: ffmpeg must fail: nginx closed the refused publisher\n${describeResult(result)}`);
+      assert.ok(result.elapsedMs < 2_500, `${stream}: refused at once (${result.elapsedMs} ms)\n${describeResult(result)}`);
+    }
+    await sleep(1_000);
+    assert.deepEqual(receiver.requests.map((r) => r.path), [], 'no callback for a refused push');
+    assert.equal(lh.pushes.size, 0);
+    assert.deepEqual(fs.readdirSync(nginx.recordDir).filter((f) => f.startsWith('nginx.') || f.startsWith('nginx%')), [], 'nginx recorded nothing');
+  });
+
   test('a hook call without the token, or with a wrong one, gets 403 and changes nothing', async () => {
     receiver.clear();
     const body = `app=live&flashver=FMLE/3.0&swfurl=&tcurl=rtmp://${DOMAIN}/live&pageurl=&addr=127.0.0.1&clientid=99&call=publish&name=tokenless&type=live&${signedQuery('tokenless')}`;

@@ -60,9 +60,12 @@ export function parseJsonObject(raw: unknown): Record<string, unknown> | undefin
   }
 }
 
-/** First value of a query-string or JSON field, as a string. */
-export function field(value: unknown): string {
-  if (Array.isArray(value)) return field(value[0]);
+/**
+ * First value of a query-string or JSON field, as a string. One level of array only: a hostile
+ * body can nest arrays deeper than the stack.
+ */
+export function field(raw: unknown): string {
+  const value: unknown = Array.isArray(raw) ? raw[0] : raw;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return '';

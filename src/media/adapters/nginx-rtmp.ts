@@ -91,7 +91,6 @@ export function registerNginxRtmpRoutes(
       log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'refused', reason }, 'hook');
       return answer(reply, 403, reason);
     };
-    if (!app || !stream) return refuse('the publish has no app or stream name');
     const admission = sessions.admit(connectionOf(request, f), {
       source: 'nginx-rtmp',
       host,

@@ -57,7 +57,6 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
           log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'refused', reason }, 'hook');
           return reply200(reply, 403, reason);
         };
-        if (!app || !stream) return refuse('the publish has no app or stream name');
         const admission = sessions.admit(connection, {
           source: 'srs',
           host,
