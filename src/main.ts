@@ -30,6 +30,7 @@ import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
+import { reportStorageFaults } from './ops/storage-fault-reporting.js';
 import { watchChanges } from './store/change-feed.js';
 import { openStore, type Store } from './store/database.js';
 import { deleteModerationResultsBefore } from './store/moderation-results.js';
@@ -164,7 +165,13 @@ export async function startLivehook(
   await registerFilesRoute(http, filesDir);
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));
-  health.register('store', () => ({ ready: true, backend: store.backend, changeFeed: changes.connected, ...cache.size }));
+  // A storage fault (disk full, database unreachable) makes the instance unready, with the cause.
+  reportStorageFaults(store.faults, metrics, log.child({ part: 'store' }));
+  health.register('store', () => {
+    const fault = store.faults.current();
+    const faultDetails = fault && { error: fault.message, operation: fault.operation, since: new Date(fault.since).toISOString(), failures: fault.count };
+    return { ready: !fault, backend: store.backend, changeFeed: changes.connected, ...cache.size, ...faultDetails };
+  });
   health.register('delivery', async () => {
     const backlog = await outbox.backlog(Date.now());
     metrics.deliveryBacklog.set({ measure: 'queued' }, backlog.queued);

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import { startLivehook } from '../main.js';
 import type { BootstrapResult } from '../accounts/bootstrap.js';
+import { exitOnStoreFailure } from './store-failure.js';
 
 /**
  * Generated credentials are shown once on the terminal, outside the structured log, so that
@@ -22,7 +23,10 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
 }
 
 export async function runServer(config: Config): Promise<void> {
-  const livehook = await startLivehook(config);
+  const livehook = await startLivehook(config).catch((rawError: unknown) => {
+    exitOnStoreFailure(rawError, config.databaseUrl);
+    throw rawError;
+  });
   printGeneratedSecrets(livehook.bootstrap);
   const stop = (signal: string) => {
     livehook.log.info({ signal }, 'shutting down');

@@ -1,6 +1,7 @@
 /** Runs a management command against the configured store, with one-line errors. */
 import { openStore, type Db } from '../store/database.js';
 import { configFrom } from './options.js';
+import { exitOnStoreFailure, storeFailureLine } from './store-failure.js';
 
 export function parseAppId(value: unknown): number {
   const appId = Number(value);
@@ -12,11 +13,15 @@ export function parseAppId(value: unknown): number {
 }
 
 export async function withStore(flags: Record<string, unknown>, run: (db: Db) => Promise<void>): Promise<void> {
-  const store = await openStore(configFrom(flags).databaseUrl);
+  const { databaseUrl } = configFrom(flags);
+  const store = await openStore(databaseUrl).catch((rawError: unknown) => {
+    exitOnStoreFailure(rawError, databaseUrl);
+    throw rawError;
+  });
   try {
     await run(store.db);
   } catch (rawError) {
-    process.stderr.write(`livehook: ${rawError instanceof Error ? rawError.message : String(rawError)}\n`);
+    process.stderr.write(`${storeFailureLine(rawError, databaseUrl) ?? `livehook: ${rawError instanceof Error ? rawError.message : String(rawError)}`}\n`);
     process.exitCode = 1;
   } finally {
     await store.close();

@@ -9,6 +9,8 @@ export interface Metrics {
   readonly deliveryAttempts: Counter<'outcome' | 'kind'>;
   readonly deliveryLatency: Histogram<'outcome'>;
   readonly deliveryBacklog: Gauge<'measure'>;
+  readonly storageErrors: Counter<'operation'>;
+  readonly storageFault: Gauge;
 }
 
 /** Frame counts of porn detection, or null while its classifier has not started. */
@@ -60,6 +62,17 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       name: 'livehook_delivery_backlog',
       help: 'Deliveries waiting (measure=queued) and the age of the oldest in seconds (measure=oldest_age_seconds)',
       labelNames: ['measure'],
+      registers: [registry],
+    }),
+    storageErrors: new Counter({
+      name: 'livehook_storage_errors_total',
+      help: 'Storage failures (disk full, I/O error, database unreachable) by operation (connect, read, write, commit, or the caller’s)',
+      labelNames: ['operation'],
+      registers: [registry],
+    }),
+    storageFault: new Gauge({
+      name: 'livehook_storage_fault',
+      help: '1 while a storage fault is current (/healthz answers 503), else 0',
       registers: [registry],
     }),
   };

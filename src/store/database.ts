@@ -13,12 +13,17 @@ import { postgresMigrations } from './migrations/postgres.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from './schema.js';
+import { StorageFaults } from './storage-faults.js';
+import { describeDatabase, StoreOpenError } from './store-open-error.js';
+import { watchedDialect } from './watched-driver.js';
 
 export type Db = Kysely<Database>;
 
 interface StoreBase {
   readonly db: Db;
   readonly migrations: MigrationReport;
+  /** Storage faults seen on this store (storage-faults.ts): /healthz and the metrics read them. */
+  readonly faults: StorageFaults;
   /**
    * Runs start-up work (migrations, first-start bootstrap) while no other process starting on this
    * store runs its own, so instances started together on an empty database take turns.
@@ -52,26 +57,61 @@ const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
 /** Key of the session-level advisory lock that lets one starter at a time do its start-up work. */
 const STARTUP_LOCK = 0x6c766b68; // 'lvkh'
 const INT8_OID = 20;
+/**
+ * Below this much free space SQLite's first writes fail at once (each transaction appends whole
+ * pages to the WAL), so livehook refuses to start rather than start broken.
+ */
+const MIN_FREE_BYTES = 1024 * 1024;
 
-export function openStore(databaseUrl: string): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl);
-  throw new Error(`unsupported --database-url ${JSON.stringify(databaseUrl.split(':')[0])}: expected sqlite:<file> or postgres://…`);
+/** Opens the store, or fails with a StoreOpenError naming the database and the cause. */
+export async function openStore(databaseUrl: string): Promise<Store> {
+  const open = databaseUrl.startsWith('sqlite:')
+    ? () => openSqlite(databaseUrl.slice('sqlite:'.length))
+    : /^postgres(ql)?:\/\//.test(databaseUrl)
+      ? () => openPostgres(databaseUrl)
+      : undefined;
+  if (!open) throw new Error(`unsupported --database-url ${JSON.stringify(databaseUrl.split(':')[0])}: expected sqlite:<file> or postgres://…`);
+  try {
+    return await open();
+  } catch (rawError) {
+    throw new StoreOpenError(describeDatabase(databaseUrl), rawError);
+  }
+}
+
+/**
+ * Checks what SQLite would only report vaguely ("unable to open database file") or late (the first
+ * write on a full disk): that the file, or the directory that will hold it, is readable and
+ * writable, and that the disk has room.
+ */
+function checkSqliteFile(file: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.accessSync(fs.existsSync(file) ? file : dir, fs.constants.R_OK | fs.constants.W_OK);
+  const { bavail, bsize } = fs.statfsSync(dir);
+  if (bavail * bsize < MIN_FREE_BYTES) {
+    throw Object.assign(new Error(`no space left on device: ${bavail * bsize} bytes free in ${dir}`), { code: 'ENOSPC' });
+  }
 }
 
 async function openSqlite(file: string): Promise<SqliteStore> {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') checkSqliteFile(file);
   const sqlite = new SQLite(file);
-  // WAL lets the CLI read and write while the server runs; NORMAL sync is durable across
-  // process crashes (kill -9), which is the promise SPEC §5 makes.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  const migrations = await migrate(db, sqliteMigrations);
-  // One process per file: nobody to take turns with.
-  return { db, backend: 'sqlite', migrations, exclusive: (work) => work(), close: () => db.destroy() };
+  const faults = new StorageFaults();
+  const db = new Kysely<Database>({ dialect: watchedDialect(new SqliteDialect({ database: withStatementCache(sqlite) }), faults) });
+  try {
+    // WAL lets the CLI read and write while the server runs; NORMAL sync is durable across
+    // process crashes (kill -9), which is the promise SPEC §5 makes.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const migrations = await migrate(db, sqliteMigrations);
+    // One process per file: nobody to take turns with.
+    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), close: () => db.destroy() };
+  } catch (rawError) {
+    sqlite.close();
+    throw rawError;
+  }
 }
 
 /** Pool options shared with the change feed's own connection. */
@@ -92,7 +132,8 @@ async function openPostgres(url: string): Promise<PostgresStore> {
   // 'error' event carries nothing more, and unheard it would end the process.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const faults = new StorageFaults();
+  const db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool }), faults) });
   // The lock belongs to one pooled connection, held while `work` runs on others; the second
   // starter waits, then finds the work done.
   const exclusive = <T>(work: () => Promise<T>): Promise<T> =>
@@ -106,7 +147,7 @@ async function openPostgres(url: string): Promise<PostgresStore> {
     });
   try {
     const migrations = await exclusive(() => migrate(db, postgresMigrations));
-    return { db, backend: 'postgres', url, migrations, exclusive, close: () => db.destroy() };
+    return { db, backend: 'postgres', url, migrations, faults, exclusive, close: () => db.destroy() };
   } catch (rawError) {
     await db.destroy();
     throw rawError;

@@ -1,8 +1,9 @@
 /**
  * The real `livehook` CLI as a child process: accounts and keys against a data dir (checked through
  * the SDK against a livehook on the same store), one-line failures with the right exit codes, and
- * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0; and `serve`
- * on a machine without ffmpeg.
+ * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0; `serve`
+ * on a machine without ffmpeg; and a store that cannot be opened (corrupt, unreadable, read-only,
+ * full, PostgreSQL not answering or refusing us): one line naming it and the cause, exit 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +14,8 @@ import assert from 'node:assert/strict';
 import { insertAccount } from '../../src/store/accounts.js';
 import { insertApiKey } from '../../src/store/api-keys.js';
 import { TEST_SECRET_ID, TEST_SECRET_KEY, errorCode, sdkClient, startTestLivehook, tempDir, type TestLivehook } from '../helpers/livehook.js';
+import { ADMIN_URL } from '../helpers/postgres.js';
+import { mountTmpfs, type SmallFilesystem } from '../helpers/tmpfs.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -29,6 +32,8 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 const livehooks: TestLivehook[] = [];
+const mounts: SmallFilesystem[] = [];
+const servers: net.Server[] = [];
 
 function newDir(): string {
   const dir = tempDir('livehook-cli-');
@@ -36,8 +41,12 @@ function newDir(): string {
   return dir;
 }
 
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  user: { uid?: number; gid?: number } = {},
+): ChildProcess & { out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], ...user });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -52,8 +61,12 @@ function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & {
   return Object.assign(child, { out: () => stdout, err: () => stderr, exited });
 }
 
-async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = startCli(args);
+async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  user: { uid?: number; gid?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = startCli(args, env, user);
   const { code } = await child.exited;
   return { code, stdout: child.out(), stderr: child.err() };
 }
@@ -95,6 +108,8 @@ function assertOneLine(stderr: string, ...mentions: string[]): void {
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
   for (const lh of livehooks) await lh.close();
+  for (const server of servers) server.close();
+  for (const mount of mounts) mount.unmount();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -270,5 +285,80 @@ describe('livehook CLI', { concurrency: true }, () => {
     const warnings = child.out().split('\n').filter((l) => l.includes('ffmpeg not found'));
     assert.equal(warnings.length, 1, child.out());
     assert.equal((JSON.parse(warnings[0]!) as { level: number }).level, 40, 'logged as a warning');
+  });
+});
+
+describe('start-up with a store that cannot be opened: one stderr line naming it and the cause, exit 1', { concurrency: true }, () => {
+  const withLogin = (url: string, user: string, password: string): string => {
+    const parsed = new URL(url);
+    parsed.username = user;
+    parsed.password = password;
+    return parsed.toString();
+  };
+  const SERVE = ['serve', '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0'];
+  const NOBODY = 65534;
+
+  /** Runs `args` and checks the outcome: exit 1, one line that names `database` and `cause`, nothing on stdout. */
+  async function assertFails(args: string[], database: string, cause: string, user: { uid?: number; gid?: number } = {}): Promise<string> {
+    const { code, stdout, stderr } = await runCli(args, {}, user);
+    assert.equal(code, 1, stderr);
+    assertOneLine(stderr, database, cause);
+    assert.equal(stdout, '');
+    return stderr;
+  }
+
+  test('a corrupt SQLite file (serve and the management commands)', async () => {
+    const dataDir = newDir();
+    const file = `${dataDir}/livehook.db`;
+    fs.writeFileSync(file, Buffer.alloc(8192, 'not a database '));
+    const line = await assertFails([...SERVE, '--data-dir', dataDir], file, 'file is not a database (SQLITE_NOTADB)');
+    assert.match(line, /^livehook: cannot open the SQLite database /);
+    await assertFails(['accounts', 'list', '--data-dir', dataDir], file, 'SQLITE_NOTADB');
+  });
+
+  test('an unreadable SQLite file', async () => {
+    // Root reads any file, so the CLI runs as nobody.
+    const dataDir = newDir();
+    fs.chmodSync(dataDir, 0o777);
+    const file = `${dataDir}/livehook.db`;
+    fs.writeFileSync(file, '');
+    fs.chmodSync(file, 0o000);
+    await assertFails([...SERVE, '--data-dir', dataDir], file, 'permission denied (EACCES)', { uid: NOBODY, gid: NOBODY });
+  });
+
+  test('a read-only data dir', async () => {
+    const fsys = mountTmpfs(4 * 1024 * 1024);
+    mounts.push(fsys);
+    fsys.setReadOnly(true);
+    await assertFails([...SERVE, '--data-dir', fsys.dir], `${fsys.dir}/livehook.db`, 'read-only file system (EROFS)');
+  });
+
+  test('a full disk', async () => {
+    const fsys = mountTmpfs(4 * 1024 * 1024);
+    mounts.push(fsys);
+    fsys.fill();
+    await assertFails([...SERVE, '--data-dir', fsys.dir], `${fsys.dir}/livehook.db`, 'no space left on device');
+  });
+
+  test('PostgreSQL: nothing listening, a server that never answers, a refused login; the password never shown', async () => {
+    const password = 'pw-not-for-stderr';
+    const closedPort = await freePort();
+    const silent = net.createServer(() => {}); // accepts, then says nothing
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as net.AddressInfo).port;
+    const cases = [
+      { url: `postgres://livehook:${password}@127.0.0.1:${closedPort}/livehook`, cause: 'ECONNREFUSED' },
+      { url: `postgres://livehook:${password}@127.0.0.1:${silentPort}/livehook`, cause: 'Connection terminated due to connection timeout' },
+      // The test server trusts local logins, so an unknown role is its refusal.
+      { url: withLogin(ADMIN_URL, 'livehook_no_such_role', password), cause: 'role "livehook_no_such_role" does not exist (28000)' },
+    ];
+    await Promise.all(
+      cases.map(async ({ url, cause }) => {
+        const shown = url.replace(password, '***');
+        const line = await assertFails([...SERVE, '--data-dir', newDir(), '--database-url', url], shown, cause);
+        assert.ok(!line.includes(password), line);
+      }),
+    );
   });
 });
