@@ -280,4 +280,15 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 7,
+    name: 'request signatures seen (API replay guard)',
+    sql: `
+      CREATE TABLE request_signatures (
+        signature TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX request_signatures_by_expiry ON request_signatures(expires_at);
+    `,
+  },
 ];
