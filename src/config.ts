@@ -55,6 +55,7 @@ export const OPTIONS = {
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
+  apiReplayGuard: { flag: 'api-replay-guard', schema: bool, default: true, help: 'Refuse a state-changing TC3 API request whose exact signature was already accepted within its 300 s window' },
 } as const;
 
 type Options = typeof OPTIONS;
