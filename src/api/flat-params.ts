@@ -14,6 +14,9 @@ const MAX_DEPTH = 8;
 
 type Tree = { [key: string]: Tree } | string;
 
+/** An array index as Tencent writes it: `0`, `1`, … (no sign, no leading zero). */
+const INDEX = /^(0|[1-9]\d*)$/;
+
 function invalid(name: string, why: string): never {
   throw apiError('InvalidParameter', `The parameter \`${name}\` is malformed: ${why}.`);
 }
@@ -45,12 +48,12 @@ function buildTree(pairs: ReadonlyArray<readonly [string, string]>): { [key: str
 function toValue(tree: Tree, name: string): unknown {
   if (typeof tree === 'string') return tree;
   const keys = Object.keys(tree);
-  if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
+  if (keys.length > 0 && keys.every((k) => INDEX.test(k))) {
     const indexes = keys.map(Number).sort((a, b) => a - b);
     if (indexes.some((index, i) => index !== i || index > MAX_INDEX)) invalid(name, 'array indexes must run 0, 1, 2, … without gaps');
     return indexes.map((i) => toValue(tree[String(i)]!, `${name}.${i}`));
   }
-  if (keys.some((k) => /^\d+$/.test(k))) invalid(name, 'mixes array indexes and names');
+  if (keys.some((k) => /^\d+$/.test(k))) invalid(name, 'mixes array indexes and names, or writes an index with leading zeros');
   return Object.fromEntries(keys.map((k) => [k, toValue(tree[k]!, name === '' ? k : `${name}.${k}`)]));
 }
 

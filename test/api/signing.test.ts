@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { flatParams } from '../../src/api/flat-params.js';
 import { findAction } from '../../src/api/router.js';
@@ -126,11 +127,31 @@ describe('flattened parameters become the typed parameters the schemas validate'
     assert.deepEqual(flatParams(schema('DescribeLiveDomains'), [['PageSize', 'ten']]), { PageSize: 'ten' });
   });
 
+  test('any flattened input either parses or is an ApiError, never a crash (fast-check)', () => {
+    const segment = fc.constantFrom('0', '1', '2', '00', '01', 'Name', 'TemplateName', 'RecordExceptionLevels', '__proto__', 'constructor', '', 'x');
+    const name = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('.'));
+    const pairs = fc.array(fc.tuple(name, fc.constantFrom('1', 'true', 'error', '', 'x', '-1.5')), { maxLength: 12 });
+    const actions = ['CreateLiveCallbackTemplate', 'CreateLiveRecordTemplate', 'DescribeLiveDomains', 'DescribeCallbackEvents'];
+    fc.assert(
+      fc.property(fc.constantFrom(...actions), pairs, (action, input) => {
+        try {
+          const value = flatParams(schema(action), input);
+          assert.equal(typeof value, 'object');
+        } catch (error) {
+          assert.ok(error instanceof ApiError, String(error));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   test('malformed names are InvalidParameter', () => {
     assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), [['RecordExceptionLevels.1', 'error']])), 'InvalidParameter');
     assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), [['A.0', 'x'], ['A.b', 'y']])), 'InvalidParameter');
     assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), [['A', 'x'], ['A.b', 'y']])), 'InvalidParameter');
     assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), [['A..b', 'x']])), 'InvalidParameter');
+    assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), [['A.00', 'x']])), 'InvalidParameter');
+    assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), [['A.0', 'x'], ['A.01', 'y']])), 'InvalidParameter');
     const many = Array.from({ length: 1001 }, (_, i) => [`P${i}`, 'x'] as [string, string]);
     assert.equal(code(() => flatParams(schema('CreateLiveCallbackTemplate'), many)), 'InvalidParameter');
   });
