@@ -67,6 +67,7 @@ export const OPTIONS = {
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
   trustProxy: { flag: 'trust-proxy', schema: proxyList, default: '', help: 'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host is believed (default: none)' },
+  apiReplayGuard: { flag: 'api-replay-guard', schema: bool, default: true, help: 'Refuse a state-changing TC3 API request whose exact signature was already accepted within its 300 s window' },
 } as const;
 
 type Options = typeof OPTIONS;

@@ -159,7 +159,7 @@ export async function startLivehook(
       return publicUrl;
     },
   };
-  await registerApiRoute(http, api);
+  await registerApiRoute(http, api, { refuseTc3Replays: config.apiReplayGuard });
   await registerConsole(http, api);
   await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
   await registerFilesRoute(http, filesDir);

@@ -41,6 +41,8 @@ export const API_ERRORS = {
   // Live: snapshot and record templates and rules
   'FailedOperation.RuleAlreadyExist': 'The rule already exists.',
   'InvalidParameter.COSCustomFileNameError': 'The custom COS file name or path is invalid.',
+  // API signing (docs/api-signing.md)
+  'AuthFailure.TokenFailure': 'The token is invalid.',
 } as const satisfies Record<string, string>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -1,5 +1,5 @@
 /**
- * TC3-HMAC-SHA256, the request signature of Tencent Cloud API 3.0 (tencent-css-callbacks.md §6).
+ * TC3-HMAC-SHA256, the request signature of Tencent Cloud API 3.0 (docs/api-signing.md, "TC3").
  * Pure functions: `signTc3` computes a signature from the canonical parts; `parseAuthorization`
  * reads the header. The request-level checks (clock skew, key lookup) live in authenticate.ts.
  */

@@ -65,11 +65,6 @@ export async function registerConsole(app: FastifyInstance, deps: ApiDeps): Prom
     idleTimeoutSec: Math.round(sessions.idleMs / 1000),
   });
 
-  app.get('/', (request, reply) => {
-    if (!(request.headers.accept ?? '').includes('text/html')) return refuse(reply, 404, 'NotFound', 'POST / is the Tencent Cloud API; the console is at /console.');
-    return reply.redirect('/console', 302);
-  });
-
   app.post('/console/api/login', async (request, reply) => {
     const parsed = loginBody.safeParse(request.body);
     if (!parsed.success) return refuse(reply, 400, 'InvalidParameter', 'Enter a username and a password.');

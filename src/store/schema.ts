@@ -282,6 +282,12 @@ export interface InstancesTable {
   lease_until: number;
 }
 
+/** API request signatures (TC3) and v1 nonces already accepted, until their window closes. */
+export interface RequestSignaturesTable {
+  signature: string;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -301,5 +307,6 @@ export interface Database {
   moderation_results: ModerationResultsTable;
   push_sessions: PushSessionsTable;
   instances: InstancesTable;
+  request_signatures: RequestSignaturesTable;
   livehook_migrations: MigrationsTable;
 }

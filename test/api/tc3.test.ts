@@ -337,7 +337,8 @@ describe('TC3 over HTTP', () => {
   test('the service name is taken from the credential scope (127 like the SDK, live like Tencent)', async () => {
     assertSuccess(await call({ service: '127' }));
     assertSuccess(await call({ service: 'live' }));
-    assertSuccess(await call({ service: 'localhost' }));
+    // Neither `live` nor the Host's first label (issue 11 item 8): refused.
+    await assertError({ service: 'localhost' }, 'AuthFailure.SignatureFailure');
   });
 
   test('extra signed headers are verified too', async () => {

@@ -85,7 +85,9 @@ export async function startTestLivehook(
   // A test that names its own database (several instances on one) manages it itself.
   const databaseUrl = options.flags?.databaseUrl === undefined ? await testDatabaseUrl(dataDir) : undefined;
   const config = loadConfig(
-    { dataDir, databaseUrl, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', ...options.flags },
+    // Suites repeat identical mutations within one second on purpose (idempotence, error codes);
+    // the replay guard would refuse the second, so it is off unless a test turns it on.
+    { dataDir, databaseUrl, host: '127.0.0.1', httpPort: 0, rtmpPort: 0, logLevel: 'silent', apiReplayGuard: false, ...options.flags },
     {},
   );
   const env = {

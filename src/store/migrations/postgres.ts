@@ -304,6 +304,17 @@ export const postgresMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 6,
+    name: 'request signatures seen (API replay guard)',
+    sql: `
+      CREATE TABLE request_signatures (
+        signature TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX request_signatures_by_expiry ON request_signatures(expires_at);
+    `,
+  },
+  {
     id: 7,
     name: 'remote push authentication per domain',
     sql: `

@@ -281,6 +281,17 @@ export const sqliteMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 7,
+    name: 'request signatures seen (API replay guard)',
+    sql: `
+      CREATE TABLE request_signatures (
+        signature TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX request_signatures_by_expiry ON request_signatures(expires_at);
+    `,
+  },
+  {
     id: 8,
     name: 'remote push authentication per domain',
     sql: `
