@@ -155,6 +155,11 @@ const VALID: Record<string, () => unknown> = {
   FlvSpecialParam: () => ({ UploadInRecording: false }),
   RemoveWatermark: () => false,
   CosStore: () => 0,
+  // Remote push authentication (livehook's own)
+  Url: () => 'https://auth.example.com/check',
+  TimeoutMs: () => 1000,
+  Retries: () => 1,
+  OnFailure: () => 'allow',
 };
 
 function validValue(action: string, key: string): unknown {
