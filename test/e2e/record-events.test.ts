@@ -128,6 +128,22 @@ describe('recording status (332) and recording exceptions (341) from real pushes
     assert.deepEqual([...formats].sort(), [1, 2], 'record_detail.file_format: 1 FLV, 2 HLS');
   });
 
+  test('341: a healthy audio+video push (x264 with B-frames, AAC) recorded as FLV and HLS reports no exception at all', async () => {
+    const stream = 'exception_none';
+    await recordRule(stream, ['FlvParam', 'HlsParam']);
+    const file = path.join(media, 'healthy.flv');
+    // OBS-like: 30 fps, 2 s GOP, B-frames (dts and pts differ), 44.1 kHz AAC.
+    execFileSync('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '8', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', '-y', file,
+    ]);
+    const result = await pushTo(stream, { file, loop: false }).done;
+    assert.equal(result.code, 0, describeResult(result));
+    await receiver.waitFor(4, { path: '/all/status', filter: forStream(stream), timeoutMs: 20_000 });
+    const exceptions = receiver.received((r) => r.path === '/all/exception' && forStream(stream)(r)).map(json);
+    assert.deepEqual(exceptions, [], 'no false positive');
+  });
+
   test('341: a video-only push recorded as FLV reports "no audio" (-17, warning) for that session; no other exception', async () => {
     const stream = 'exception_no_audio';
     await recordRule(stream, ['FlvParam']);
