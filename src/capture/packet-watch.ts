@@ -34,9 +34,9 @@ const LEVEL: Record<number, ExceptionLevel> = {
  * A forward step of one stream's timestamps larger than this is a jump. Well above the frame
  * spacing of any real push (1 fps is 1,000 ms), so a healthy stream never trips it.
  */
-export const JUMP_MS = 3000;
+const JUMP_MS = 3000;
 /** Audio and video timestamps further apart than this at a window's end are "far apart". */
-export const APART_MS = 3000;
+const APART_MS = 3000;
 
 export interface SeenException {
   readonly type: number;

@@ -17,7 +17,7 @@ import type { FfmpegExit, FfmpegProcess } from './ffmpeg.js';
 import { PacketWatch } from './packet-watch.js';
 
 /** How often a session reports the exceptions seen since the last report (Tencent merges them too). */
-export const REPORT_WINDOW_MS = 5000;
+const REPORT_WINDOW_MS = 5000;
 
 export interface RecordSessionDeps {
   readonly events: EventSink;

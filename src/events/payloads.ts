@@ -3,21 +3,8 @@
  * are not here: delivery adds them at each attempt. Names and types are Tencent's, including the
  * odd ones: `sequence` and `push_duration` are strings; event 317 uses camelCase; 332's
  * `record_detail` is a JSON object serialised as a string, 341's `exception` a real object.
+ * Which event types exist, and what each is for: registry.ts.
  */
-
-export const EventType = {
-  pushEnd: 0,
-  pushStart: 1,
-  recordFile: 100,
-  snapshot: 200,
-  audioAudit: 315,
-  pornDetection: 317,
-  pushException: 321,
-  recordStatus: 332,
-  recordException: 341,
-} as const;
-
-export type EventTypeCode = (typeof EventType)[keyof typeof EventType];
 
 /** Fields shared by push start (1) and push end (0). */
 export interface PushPayloadBase {

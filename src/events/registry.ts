@@ -96,7 +96,7 @@ const EVERY_MINUTE: RetryPolicy = { retries: 12, stepMs: 60_000 };
 /** Tencent: screenshots get 5 retries two minutes apart. */
 const SCREENSHOT_RETRY: RetryPolicy = { retries: 5, stepMs: 120_000 };
 
-export const SAMPLE_STREAM = 'livehook_test_stream';
+const SAMPLE_STREAM = 'livehook_test_stream';
 
 function sampleContext(where: SampleWhere, now: number): StreamContext {
   return {
