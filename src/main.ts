@@ -133,6 +133,7 @@ export async function startLivehook(
         log: captureLog,
         snapshotSpecFor: ({ context: c }) => cache.snapshotTemplateFor(c.domain, c.appName, c.stream),
         recordSpecFor: ({ context: c }) => cache.recordTemplateFor(c.domain, c.appName, c.stream),
+        callbackTemplateFor: ({ context: c }) => cache.callbackTemplate(c.domain, c.appName),
         moderation: moderator,
         onFlagged: keepFlaggedScreenshots(store.db, captureLog),
       })

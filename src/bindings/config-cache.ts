@@ -60,6 +60,8 @@ export interface CallbackTemplate {
     readonly audioAudit: string;
     readonly recordException: string;
   };
+  /** RecordExceptionLevels: which 341 levels are sent ([] = all). */
+  readonly recordExceptionLevels: readonly string[];
 }
 
 /** The screenshot settings that apply to a stream (snapshot template bound by a snapshot rule). */
@@ -129,6 +131,7 @@ const toCallbackTemplate = (row: CallbackTemplateRow): CallbackTemplate => ({
     audioAudit: row.audio_audit_url,
     recordException: row.record_exception_url,
   },
+  recordExceptionLevels: JSON.parse(row.record_exception_levels) as string[],
 });
 
 const toSnapshotTemplateConfig = (row: SnapshotTemplateRow): SnapshotTemplateConfig => ({

@@ -5,6 +5,7 @@
  * media server (adapters) are not captured by livehook: their server records them itself.
  */
 import type { Logger } from 'pino';
+import type { CallbackTemplate } from '../bindings/config-cache.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession, PushSessions } from '../media/push-sessions.js';
 import { StreamRecorder, type RecordSpec } from './recorder.js';
@@ -20,6 +21,8 @@ export interface CaptureDeps {
   readonly log: Logger;
   readonly snapshotSpecFor: (session: PushSession) => SnapshotSpec | undefined;
   readonly recordSpecFor: (session: PushSession) => RecordSpec | undefined;
+  /** The callback template that applies to the push now (recording exceptions are filtered by its levels). */
+  readonly callbackTemplateFor: (session: PushSession) => CallbackTemplate | undefined;
   readonly moderation: FrameModeration | undefined;
   readonly onFlagged?: SnapshotterDeps['onFlagged'];
 }
@@ -64,7 +67,7 @@ export class CaptureManager {
       });
     }
     if (record) {
-      capture.recorder = new StreamRecorder(session, record, shared);
+      capture.recorder = new StreamRecorder(session, record, { ...shared, template: () => this.deps.callbackTemplateFor(session) });
       capture.recorder.start().catch((rawError: unknown) => log.error({ err: rawError }, 'recording could not start'));
     }
     this.#captures.set(session, capture);

@@ -1,19 +1,21 @@
 /**
  * Recording of one live stream: one ffmpeg per enabled format, copying the stream without
  * re-encoding (`-c copy`). FLV and MP4 are cut every RecordInterval by the segment muxer, whose
- * segment list (written to pipe 3 as each file is closed) tells when a file is complete: each
+ * segment list (written to pipe 4 as each file is closed) tells when a file is complete: each
  * line becomes event 100. HLS is one playlist per push; as on Tencent, only the finished
- * playlist is called back, when the push ends.
+ * playlist is called back, when the push ends. Each ffmpeg also lists every packet it copies
+ * (`framecrc` on pipe 3) for its RecordSession: events 332 and 341.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import type { RecordFormat, RecordTemplateConfig } from '../bindings/config-cache.js';
+import type { CallbackTemplate, RecordFormat, RecordTemplateConfig } from '../bindings/config-cache.js';
 import { randomDecimalId, recordFileReady, type RecordFileInfo } from '../events/builders.js';
 import type { EventSink } from '../events/emit.js';
 import type { PushSession } from '../media/push-sessions.js';
 import { FfmpegProcess, liveInput } from './ffmpeg.js';
+import { RecordSession } from './record-session.js';
 
 /** A stream's recording settings: its record template, as the config cache resolved it. */
 export type RecordSpec = Pick<RecordTemplateConfig, 'formats'>;
@@ -24,7 +26,13 @@ export interface RecorderDeps {
   readonly publicUrl: string;
   readonly events: EventSink;
   readonly log: Logger;
+  /** The callback template that applies to the push now. */
+  readonly template: () => CallbackTemplate | undefined;
 }
+
+/** The pipe each recording ffmpeg lists its packets on (`framecrc`); the segment list follows it. */
+const PACKETS_FD = 3;
+const SEGMENT_LIST_FD = 4;
 
 /** How long a recorder may take to finish its last file after the push ended. */
 const DRAIN_MS = 5000;
@@ -32,6 +40,8 @@ const DRAIN_MS = 5000;
 interface FormatRun {
   readonly format: RecordFormat;
   readonly ffmpeg: FfmpegProcess;
+  readonly session: RecordSession;
+  /** Its files announced and the session's last events stored. */
   readonly done: Promise<void>;
 }
 
@@ -62,25 +72,44 @@ export class StreamRecorder {
     }
   }
 
+  /** Input options, then the packet list on PACKETS_FD; the format's own output follows. */
   #input(): string[] {
-    return ['-hide_banner', '-loglevel', 'error', '-nostdin', ...liveInput(this.deps.rtmpUrl), '-map', '0', '-c', 'copy'];
+    return [
+      '-hide_banner', '-loglevel', 'error', '-nostdin', ...liveInput(this.deps.rtmpUrl),
+      '-map', '0', '-c', 'copy', '-f', 'framecrc', `pipe:${PACKETS_FD}`,
+      '-map', '0', '-c', 'copy',
+    ];
+  }
+
+  /** Starts ffmpeg with its RecordSession; `announce` runs once it has exited, before the session's last events. */
+  #run(format: RecordFormat, args: string[], pipes: number, announce: () => Promise<void>): FormatRun {
+    const ffmpeg = new FfmpegProcess(args, { log: this.deps.log, extraPipes: pipes });
+    const session = new RecordSession(this.session, format, { events: this.deps.events, log: this.deps.log, template: this.deps.template });
+    session.watch(ffmpeg, PACKETS_FD);
+    const done = ffmpeg.exited.then(async (exit) => {
+      await announce().catch((rawError: unknown) => this.deps.log.error({ err: rawError, format }, 'recording callback failed'));
+      await session.finish(exit);
+    });
+    return { format, ffmpeg, session, done };
   }
 
   #segments(format: 'flv' | 'mp4', intervalSeconds: number, base: string): FormatRun {
     const pattern = path.join(this.#dir, `${base}-%03d.${format}`);
-    const ffmpeg = new FfmpegProcess(
+    const run = this.#run(
+      format,
       [
         ...this.#input(),
         '-f', 'segment', '-segment_format', format, '-segment_time', String(intervalSeconds),
-        '-reset_timestamps', '1', '-segment_list', 'pipe:3', '-segment_list_type', 'csv',
+        '-reset_timestamps', '1', '-segment_list', `pipe:${SEGMENT_LIST_FD}`, '-segment_list_type', 'csv',
         ...(format === 'mp4' ? ['-segment_format_options', 'movflags=+faststart'] : []),
         pattern,
       ],
-      { log: this.deps.log, extraPipes: 1 },
+      2,
+      () => this.#settled(),
     );
     // Each CSV line is `file,start,end`, written when that file is complete. start/end are
     // stream timestamps (they need not begin at 0), so only their difference is used.
-    const lines = createInterface({ input: ffmpeg.output(3) });
+    const lines = createInterface({ input: run.ffmpeg.output(SEGMENT_LIST_FD) });
     lines.on('line', (line) => {
       const [file, start, end] = line.split(',');
       if (!file || start === undefined || end === undefined) return;
@@ -88,21 +117,26 @@ export class StreamRecorder {
       const startMs = endMs - Math.max(0, Number(end) - Number(start)) * 1000;
       this.#track(this.#announce(path.join(this.#dir, path.basename(file)), format, startMs, endMs));
     });
-    return { format, ffmpeg, done: ffmpeg.exited.then(() => undefined) };
+    return run;
   }
 
   #hls(base: string): FormatRun {
     const playlist = path.join(this.#dir, `${base}.m3u8`);
-    const ffmpeg = new FfmpegProcess(
+    return this.#run(
+      'hls',
       [
         ...this.#input(),
         '-f', 'hls', '-hls_time', '10', '-hls_playlist_type', 'event', '-hls_flags', 'independent_segments',
         '-hls_segment_filename', path.join(this.#dir, `${base}-%05d.ts`), playlist,
       ],
-      { log: this.deps.log },
+      1,
+      () => this.#announce(playlist, 'hls', this.#startedAt, Date.now()),
     );
-    const done = ffmpeg.exited.then(() => this.#announce(playlist, 'hls', this.#startedAt, Date.now()));
-    return { format: 'hls', ffmpeg, done };
+  }
+
+  /** Resolves when every file announcement begun so far has finished. */
+  async #settled(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
   }
 
   async #announce(file: string, format: RecordFormat, startMs: number, endMs: number): Promise<void> {
@@ -151,8 +185,9 @@ export class StreamRecorder {
    * told to stop. Then waits for the callbacks.
    */
   async stop(): Promise<void> {
+    for (const run of this.#runs) run.session.stopping();
     await Promise.all(this.#runs.map((run) => run.ffmpeg.stop(DRAIN_MS)));
     await Promise.allSettled(this.#runs.map((run) => run.done));
-    await Promise.allSettled([...this.#pending]);
+    await this.#settled();
   }
 }

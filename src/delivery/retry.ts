@@ -2,25 +2,16 @@
  * When to try a failed callback again, as a pure function of the attempt and its failure (SPEC §5).
  *
  * Delays count from the failure of the previous attempt. Two schedules:
- * - `tencent` copies Tencent Cloud CSS: a fixed step, so receivers see the timing they expect;
+ * - `tencent` copies Tencent Cloud CSS: a fixed step per event type (its descriptor in
+ *   events/registry.ts), so receivers see the timing they expect;
  * - `extended` is the Standard Webhooks / Svix curve, spread over about 27 h, with jitter so
  *   deliveries that failed together (a receiver outage) do not all come back together.
  * Every failure kind is retried, as Tencent does; after the last retry the caller dead-letters.
  */
+import { retryPolicy } from '../events/registry.js';
 import type { CallbackFailure } from './http-client.js';
 
 export type RetrySchedule = 'tencent' | 'extended';
-
-/** Tencent `event_type` of a screenshot callback, which has its own, shorter schedule. */
-export const SCREENSHOT_EVENT_TYPE = 200;
-
-/** `tencent`: retries of every event type but screenshots, and the wait before each. */
-export const TENCENT_RETRIES = 12;
-export const TENCENT_STEP_MS = 60_000;
-
-/** `tencent`, screenshots: fewer retries further apart, as Tencent documents. */
-export const TENCENT_SCREENSHOT_RETRIES = 5;
-export const TENCENT_SCREENSHOT_STEP_MS = 120_000;
 
 /** `extended`: the wait before each retry, in order (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
 export const EXTENDED_STEPS_MS: readonly number[] = [
@@ -61,15 +52,9 @@ export interface NextDelayInput {
   random?: () => number;
 }
 
-function tencentPlan(eventType: number): { retries: number; stepMs: number } {
-  return eventType === SCREENSHOT_EVENT_TYPE
-    ? { retries: TENCENT_SCREENSHOT_RETRIES, stepMs: TENCENT_SCREENSHOT_STEP_MS }
-    : { retries: TENCENT_RETRIES, stepMs: TENCENT_STEP_MS };
-}
-
 /** Total attempts allowed: the first send plus every retry. */
 export function maxAttempts(schedule: RetrySchedule, eventType: number): number {
-  const retries = schedule === 'tencent' ? tencentPlan(eventType).retries : EXTENDED_STEPS_MS.length;
+  const retries = schedule === 'tencent' ? retryPolicy(eventType).retries : EXTENDED_STEPS_MS.length;
   return 1 + retries;
 }
 
@@ -84,7 +69,7 @@ interface PlannedDelay {
 }
 
 function tencentDelay(eventType: number): PlannedDelay {
-  const { stepMs } = tencentPlan(eventType);
+  const { stepMs } = retryPolicy(eventType);
   return { stepMs, scheduledMs: stepMs };
 }
 

@@ -4,12 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
+  AbnormalEvent,
+  ExceptionLevel,
   LabelResult,
   ModerationSuggestion,
   PornDetectionPayload,
   PushEndPayload,
   PushStartPayload,
+  PushExceptionPayload,
+  RecordEvent,
+  RecordExceptionPayload,
   RecordFilePayload,
+  RecordStatusPayload,
   SnapshotPayload,
   EventPayload,
 } from './payloads.js';
@@ -187,5 +193,97 @@ export const pornDetected = (c: StreamContext, info: PornDetectionInfo): LiveEve
     labelResults: info.labelResults,
     screenshotTime: seconds(info.screenshotAt),
     sendTime: seconds(info.sentAt),
+  },
+});
+
+/** Tencent's 321 interval: problems are counted over 5 s and reported once per interval that had any. */
+const PUSH_EXCEPTION_INTERVAL_MS = 5000;
+
+export interface PushExceptionInfo {
+  readonly at: number;
+  readonly userIp: string;
+  readonly abnormal: AbnormalEvent[];
+}
+
+export const pushExceptionReport = (c: StreamContext, info: PushExceptionInfo): LiveEvent<PushExceptionPayload> => ({
+  context: c,
+  payload: {
+    event_type: 321,
+    interface: 'general_callback',
+    appid: c.appId,
+    domain: c.domain,
+    path: c.appName,
+    stream_id: c.stream,
+    stream_param: c.streamParam,
+    sequence: c.sequence,
+    user_ip: info.userIp,
+    data_time: info.at,
+    report_interval: PUSH_EXCEPTION_INTERVAL_MS,
+    timeout: PUSH_EXCEPTION_INTERVAL_MS,
+    abnormal_event: info.abnormal,
+  },
+});
+
+/** One recording session: one recorded format of one push, with its own id. */
+export interface RecordSessionInfo {
+  readonly sessionId: string;
+  /** livehook's format name (`hls` is sent as file_format 2 in 332, `ts` in 341). */
+  readonly format: RecordFilePayload['file_format'];
+}
+
+/** record_detail's file_format codes (docs/tencent-compat.md). */
+const RECORD_DETAIL_FORMAT: Record<RecordSessionInfo['format'], number> = { flv: 1, hls: 2, mp4: 3, aac: 4 };
+
+export const recordStatusChanged = (
+  c: StreamContext,
+  info: RecordSessionInfo & { readonly event: RecordEvent; readonly seq: number; readonly at: number },
+): LiveEvent<RecordStatusPayload> => ({
+  context: c,
+  payload: {
+    event_type: 332,
+    appid: c.appId,
+    appname: c.appName,
+    domain: c.domain,
+    event_time: seconds(info.at),
+    // Recorded by a template rule (start_model 1), the original stream (record_content 1) of a
+    // live push (source_type 1), copied without a transcoding template (codec_temp_id 0).
+    record_detail: JSON.stringify({
+      file_format: RECORD_DETAIL_FORMAT[info.format],
+      record_bps: 0,
+      start_model: 1,
+      record_content: 1,
+      source_type: 1,
+      codec_temp_id: 0,
+    }),
+    record_event: info.event,
+    task_id: '',
+    seq: String(info.seq),
+    session_id: info.sessionId,
+    stream_id: c.stream,
+  },
+});
+
+export interface RecordExceptionInfo {
+  readonly at: number;
+  readonly level: ExceptionLevel;
+  readonly type: number;
+  readonly desc: string;
+  readonly occurs: number;
+}
+
+export const recordExceptionSeen = (c: StreamContext, info: RecordSessionInfo & RecordExceptionInfo): LiveEvent<RecordExceptionPayload> => ({
+  context: c,
+  payload: {
+    event_type: 341,
+    interface: 'general_callback',
+    appid: c.appId,
+    domain: c.domain,
+    path: c.appName,
+    stream_id: c.stream,
+    session_id: info.sessionId,
+    file_format: info.format === 'hls' ? 'ts' : info.format,
+    timestamp: seconds(info.at),
+    exception_level: info.level,
+    exception: { type: info.type, desc: info.desc, occurs: info.occurs },
   },
 });

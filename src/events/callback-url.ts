@@ -1,20 +1,15 @@
-/** Which template URL receives which event type (tencent-css-callbacks.md §1.0). */
+/** Which template URL receives an event, and whether the template wants it at all (events/registry.ts). */
 import type { CallbackTemplate } from '../bindings/config-cache.js';
-import { EventType } from './payloads.js';
+import type { EventPayload } from './payloads.js';
+import { eventDescriptor } from './registry.js';
 
 export function callbackUrlFor(template: CallbackTemplate, eventType: number): string {
-  switch (eventType) {
-    case EventType.pushStart:
-      return template.urls.streamBegin;
-    case EventType.pushEnd:
-      return template.urls.streamEnd;
-    case EventType.recordFile:
-      return template.urls.record;
-    case EventType.snapshot:
-      return template.urls.snapshot;
-    case EventType.pornDetection:
-      return template.urls.porn;
-    default:
-      return '';
-  }
+  const descriptor = eventDescriptor(eventType);
+  return descriptor ? template.urls[descriptor.templateUrl] : '';
+}
+
+/** False when the template filters this payload out (341 and RecordExceptionLevels); no template → true. */
+export function templateWants(template: CallbackTemplate | undefined, payload: EventPayload): boolean {
+  const wanted = eventDescriptor(payload.event_type)?.wanted;
+  return !template || !wanted || wanted(template, payload);
 }

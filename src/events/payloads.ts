@@ -1,18 +1,10 @@
 /**
- * Tencent CSS callback payloads, field for field (tencent-css-callbacks.md §1). `t` and `sign`
+ * Tencent CSS callback payloads, field for field (docs/tencent-compat.md). `t` and `sign`
  * are not here: delivery adds them at each attempt. Names and types are Tencent's, including the
- * odd ones: `sequence` and `push_duration` are strings; event 317 uses camelCase.
+ * odd ones: `sequence` and `push_duration` are strings; event 317 uses camelCase; 332's
+ * `record_detail` is a JSON object serialised as a string, 341's `exception` a real object.
+ * Which event types exist, and what each is for: registry.ts.
  */
-
-export const EventType = {
-  pushEnd: 0,
-  pushStart: 1,
-  recordFile: 100,
-  snapshot: 200,
-  pornDetection: 317,
-} as const;
-
-export type EventTypeCode = (typeof EventType)[keyof typeof EventType];
 
 /** Fields shared by push start (1) and push end (0). */
 export interface PushPayloadBase {
@@ -115,4 +107,82 @@ export interface PornDetectionPayload {
   sendTime: number;
 }
 
-export type EventPayload = PushStartPayload | PushEndPayload | RecordFilePayload | SnapshotPayload | PornDetectionPayload;
+/** One problem type seen during one report interval of a push (event 321). */
+export interface AbnormalEvent {
+  type: number;
+  /** Occurrences within the interval. */
+  count: number;
+  /** `occur_time` in Unix milliseconds. */
+  detail: Array<{ desc: string; occur_time: number }>;
+  type_desc_cn: string;
+  type_desc_en: string;
+}
+
+export interface PushExceptionPayload {
+  event_type: 321;
+  interface: 'general_callback';
+  appid: number;
+  domain: string;
+  path: string;
+  stream_id: string;
+  stream_param: string;
+  sequence: string;
+  user_ip: string;
+  /** Unix milliseconds. */
+  data_time: number;
+  /** Milliseconds. */
+  report_interval: number;
+  timeout: number;
+  abnormal_event: AbnormalEvent[];
+}
+
+export type RecordEvent =
+  | 'record_start_succeeded'
+  | 'record_start_failed'
+  | 'record_paused'
+  | 'record_resumed'
+  | 'record_error'
+  | 'record_ended';
+
+export interface RecordStatusPayload {
+  event_type: 332;
+  appid: number;
+  appname: string;
+  domain: string;
+  event_time: number;
+  /** JSON object as a string: file_format, record_bps, start_model, record_content, source_type, codec_temp_id. */
+  record_detail: string;
+  record_event: RecordEvent;
+  task_id: string;
+  seq: string;
+  session_id: string;
+  stream_id: string;
+}
+
+export type ExceptionLevel = 'error' | 'warning' | 'info';
+
+export interface RecordExceptionPayload {
+  event_type: 341;
+  interface: 'general_callback';
+  appid: number;
+  domain: string;
+  path: string;
+  stream_id: string;
+  session_id: string;
+  /** Lower case, as in Tencent's sample: `flv`, `ts` (HLS), `mp4`, `aac`. */
+  file_format: string;
+  /** Unix seconds. */
+  timestamp: number;
+  exception_level: ExceptionLevel;
+  exception: { type: number; desc: string; occurs: number };
+}
+
+export type EventPayload =
+  | PushStartPayload
+  | PushEndPayload
+  | RecordFilePayload
+  | SnapshotPayload
+  | PornDetectionPayload
+  | PushExceptionPayload
+  | RecordStatusPayload
+  | RecordExceptionPayload;

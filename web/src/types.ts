@@ -23,6 +23,7 @@ export interface CallbackTemplate {
   PushExceptionNotifyUrl: string;
   AudioAuditNotifyUrl: string;
   RecordExceptionNotifyUrl: string;
+  RecordExceptionLevels: string[];
   CallbackKey: string;
 }
 
@@ -103,13 +104,17 @@ export interface PushAuthKeyInfo {
   AuthDelta: number;
 }
 
-/** Event types livehook emits, with the names Tencent's docs use. */
-export const EVENT_TYPES: readonly { code: number; name: string }[] = [
-  { code: 1, name: 'Stream push started' },
-  { code: 0, name: 'Stream push ended' },
-  { code: 100, name: 'Recording file' },
-  { code: 200, name: 'Screenshot' },
-  { code: 317, name: 'Porn detection' },
-];
-
-export const eventTypeName = (code: number): string => EVENT_TYPES.find((t) => t.code === code)?.name ?? `Event ${code}`;
+/** One entry of DescribeCallbackEventTypes: livehook's event registry (src/events/registry.ts). */
+export interface EventTypeInfo {
+  EventType: number;
+  Name: string;
+  TemplateField: keyof CallbackTemplate & `${string}NotifyUrl`;
+  FieldLabel: string;
+  /** sent, not-yet (stored, not sent yet) or never (livehook cannot produce it). */
+  Delivery: 'sent' | 'not-yet' | 'never';
+  /** Why it is not sent; '' when it is. */
+  Note: string;
+  HasSample: boolean;
+  RetryCount: number;
+  RetryIntervalSeconds: number;
+}

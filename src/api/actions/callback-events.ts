@@ -1,7 +1,8 @@
 /**
  * livehook's own additions, in Tencent's envelope: DescribeCallbackEvents (the delivery log with
- * every attempt), ResendCallbackEvent (one event, or every failed one in a time range) and
- * SendTestCallback (a sample event POSTed now to a template's URL, answer reported back).
+ * every attempt), ResendCallbackEvent (one event, or every failed one in a time range),
+ * SendTestCallback (a sample event POSTed now to a template's URL, answer reported back) and
+ * DescribeCallbackEventTypes (the event registry, which the console's forms are built from).
  */
 import { z } from 'zod';
 import { callbackBody } from '../../delivery/callback-body.js';
@@ -9,8 +10,7 @@ import type { ResendItem } from '../../delivery/outbox.js';
 import { signedHeaders } from '../../delivery/signing.js';
 import { callbackUrlFor } from '../../events/callback-url.js';
 import { newWebhookId } from '../../events/emit.js';
-import { EventType } from '../../events/payloads.js';
-import { sampleEvent } from '../../events/samples.js';
+import { EVENT_TYPES, eventDescriptor } from '../../events/registry.js';
 import {
   findEventByWebhookId,
   findEventIds,
@@ -29,8 +29,8 @@ import { requireCallbackTemplate } from './callback-templates.js';
 /** At most this many events are resent by one time-range call; call again for more. */
 const MAX_RESEND_PER_CALL = 10_000;
 
-const EVENT_TYPES = Object.values(EventType);
-const eventType = () => integer(0, 317).refine((t) => (EVENT_TYPES as number[]).includes(t), `one of ${EVENT_TYPES.join(', ')}`);
+const CODES = EVENT_TYPES.map((d) => d.eventType).sort((a, b) => a - b);
+const eventType = () => integer(CODES[0]!, CODES.at(-1)!).refine((t) => CODES.includes(t), `one of ${CODES.join(', ')}`);
 const webhookId = () => z.string().regex(/^msg_[0-9a-f]{32}$/, 'an EventId as returned by DescribeCallbackEvents');
 
 function toAttemptInfo(a: AttemptRow) {
@@ -157,7 +157,9 @@ export const SendTestCallback = defineAction(
     if (!template) throw apiError('InvalidParameter.ConfNotFound');
     const url = callbackUrlFor(template, p.EventType);
     if (!url) throw apiError('InvalidParameterValue', `The template has no URL for event type ${p.EventType}.`);
-    const event = sampleEvent(p.EventType, { appId: ctx.appId, domain: p.DomainName ?? 'test.livehook.local', publicUrl: ctx.publicUrl });
+    const sample = eventDescriptor(p.EventType)?.sample;
+    if (!sample) throw apiError('InvalidParameterValue', `livehook never sends event type ${p.EventType}, so it has no sample of it.`);
+    const event = sample({ appId: ctx.appId, domain: p.DomainName ?? 'test.livehook.local', publicUrl: ctx.publicUrl });
     const now = Date.now();
     const body = callbackBody(JSON.stringify(event.payload), template.callbackKey, now);
     const headers = signedHeaders({ callbackKey: template.callbackKey, webhookId: newWebhookId(), timestampSec: Math.floor(now / 1000), body });
@@ -174,3 +176,18 @@ export const SendTestCallback = defineAction(
     };
   },
 );
+
+/** The event types livehook knows: which template field receives each, whether it is sent, its retries. */
+export const DescribeCallbackEventTypes = defineAction(z.strictObject({}), async () => ({
+  EventTypeList: EVENT_TYPES.map((d) => ({
+    EventType: d.eventType,
+    Name: d.name,
+    TemplateField: d.templateParam,
+    FieldLabel: d.fieldLabel,
+    Delivery: d.delivery,
+    Note: d.note,
+    HasSample: d.sample !== undefined,
+    RetryCount: d.retry.retries,
+    RetryIntervalSeconds: d.retry.stepMs / 1000,
+  })),
+}));

@@ -10,6 +10,7 @@ import {
   type CallbackTemplateChanges,
   type CallbackTemplateRow,
 } from '../../store/callback-templates.js';
+import { EVENT_TYPES, type TemplateUrlColumn, type TemplateUrlParam } from '../../events/registry.js';
 import { isCallbackTemplateBound } from '../../store/callback-rules.js';
 import { defineAction, type ActionContext } from '../action.js';
 import { apiError } from '../errors.js';
@@ -18,22 +19,17 @@ import { callbackUrl, description, templateId, templateName } from '../params.js
 /** Tencent's per-account limit on callback templates. */
 const MAX_CALLBACK_TEMPLATES = 50;
 
-/** Tencent URL parameter → column. StreamMixNotifyUrl is deprecated: accepted on create only. */
+/**
+ * Tencent URL parameter → column: one per event type (events/registry.ts), plus the deprecated
+ * StreamMixNotifyUrl, which no event uses and is accepted on create only.
+ */
+type UrlParam = TemplateUrlParam | 'StreamMixNotifyUrl';
+type UrlColumn = TemplateUrlColumn | 'stream_mix_url';
 const URL_COLUMNS = {
-  StreamBeginNotifyUrl: 'stream_begin_url',
-  StreamEndNotifyUrl: 'stream_end_url',
-  RecordNotifyUrl: 'record_url',
-  RecordStatusNotifyUrl: 'record_status_url',
-  SnapshotNotifyUrl: 'snapshot_url',
-  PornCensorshipNotifyUrl: 'porn_url',
-  PushExceptionNotifyUrl: 'push_exception_url',
-  AudioAuditNotifyUrl: 'audio_audit_url',
-  RecordExceptionNotifyUrl: 'record_exception_url',
+  ...(Object.fromEntries(EVENT_TYPES.map((d) => [d.templateParam, d.templateColumn])) as Record<TemplateUrlParam, TemplateUrlColumn>),
   StreamMixNotifyUrl: 'stream_mix_url',
-} as const satisfies Record<string, keyof CallbackTemplateRow>;
+} satisfies Record<UrlParam, UrlColumn>;
 
-type UrlParam = keyof typeof URL_COLUMNS;
-type UrlColumn = (typeof URL_COLUMNS)[UrlParam];
 const URL_PARAMS = Object.keys(URL_COLUMNS) as UrlParam[];
 
 /** The console's rule for the callback key: up to 32 letters and digits. */

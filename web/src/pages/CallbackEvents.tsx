@@ -9,7 +9,8 @@ import { Pager } from '../components/pager';
 import { RangeFields, toParams, type RangeFilters } from '../components/range-fields';
 import { ErrorBox, Loaded } from '../components/states';
 import { Table } from '../components/table';
-import { EVENT_TYPES, eventTypeName, type EventInfo } from '../types';
+import { eventTypeName, useEventTypes } from '../event-types';
+import type { EventInfo, EventTypeInfo } from '../types';
 import { useAction } from '../use-action';
 import { DeliveryChart, attemptSucceeded } from './DeliveryChart';
 
@@ -24,7 +25,7 @@ interface Filters extends RangeFilters {
 
 const NO_FILTERS: Filters = { StartTime: '', EndTime: '', DomainName: '', StreamName: '', EventType: '', Status: '' };
 
-function EventRow({ event, onResend, busy }: { event: EventInfo; onResend: () => void; busy: boolean }) {
+function EventRow({ event, types, onResend, busy }: { event: EventInfo; types: readonly EventTypeInfo[] | undefined; onResend: () => void; busy: boolean }) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -34,7 +35,7 @@ function EventRow({ event, onResend, busy }: { event: EventInfo; onResend: () =>
             {open ? '▾' : '▸'} {event.CreateTime}
           </button>
         </td>
-        <td>{eventTypeName(event.EventType)}</td>
+        <td>{eventTypeName(types, event.EventType)}</td>
         <td>{event.DomainName}</td>
         <td>{event.StreamName}</td>
         <td>
@@ -94,6 +95,7 @@ export function CallbackEvents() {
     { ...toParams(filters, ['EventType']), PageNum: page, PageSize: PAGE_SIZE },
     { pollMs: POLL_MS },
   );
+  const types = useEventTypes().data?.EventTypeList;
   const { busy, error, run } = useBusy();
   const set = (name: keyof Filters) => (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value });
 
@@ -121,9 +123,9 @@ export function CallbackEvents() {
           Event type
           <select value={draft.EventType} onChange={set('EventType')}>
             <option value="">All</option>
-            {EVENT_TYPES.map((t) => (
-              <option key={t.code} value={t.code}>
-                {t.name} ({t.code})
+            {(types ?? []).map((t) => (
+              <option key={t.EventType} value={t.EventType}>
+                {t.Name} ({t.EventType}){t.Delivery === 'sent' ? '' : ' — not sent'}
               </option>
             ))}
           </select>
@@ -154,7 +156,7 @@ export function CallbackEvents() {
             <DeliveryChart events={d.EventList} />
             <Table columns={['Created', 'Event', 'Domain', 'Stream', 'Status', 'Attempts', 'Operation']}>
               {d.EventList.map((event) => (
-                <EventRow key={event.EventId} event={event} busy={busy} onResend={() => void resend({ EventId: event.EventId })} />
+                <EventRow key={event.EventId} event={event} types={types} busy={busy} onResend={() => void resend({ EventId: event.EventId })} />
               ))}
             </Table>
             <Pager page={page} pageSize={PAGE_SIZE} total={d.TotalNum} onPage={setPage} />

@@ -7,9 +7,10 @@ import { callAction, errorText } from '../api';
 import { useBusy } from '../components/busy';
 import { ConfirmDialog } from '../components/dialog';
 import { ErrorBox, Loaded } from '../components/states';
+import { useEventTypes } from '../event-types';
 import type { CallbackTemplate } from '../types';
 import { useAction } from '../use-action';
-import { TemplateForm, URL_FIELDS } from './TemplateForm';
+import { TemplateForm } from './TemplateForm';
 
 interface TestResult {
   Url: string;
@@ -53,6 +54,8 @@ function SendTest({ template, eventType }: { template: CallbackTemplate; eventTy
 
 export function CallbackTemplates() {
   const templates = useAction<{ Templates: CallbackTemplate[] }>('DescribeLiveCallbackTemplates');
+  const eventTypes = useEventTypes();
+  const types = eventTypes.data?.EventTypeList;
   const [editing, setEditing] = useState<CallbackTemplate | 'new'>();
   const [deleting, setDeleting] = useState<CallbackTemplate>();
   const { busy, error, run } = useBusy();
@@ -65,10 +68,12 @@ export function CallbackTemplates() {
           Create Template
         </button>
       </div>
-      {editing && (
+      <ErrorBox error={eventTypes.error} onRetry={() => void eventTypes.reload()} />
+      {editing && types && (
         <TemplateForm
           key={editing === 'new' ? 'new' : editing.TemplateId}
           template={editing === 'new' ? undefined : editing}
+          types={types}
           onDone={(saved) => {
             setEditing(undefined);
             if (saved) void templates.reload();
@@ -96,15 +101,22 @@ export function CallbackTemplates() {
                 </div>
                 {template.Description && <p className="muted">{template.Description}</p>}
                 <dl className="facts">
-                  {URL_FIELDS.filter(({ field }) => template[field]).map(({ field, label, eventType }) => (
-                    <div key={field} className="fact-row">
-                      <dt>{label}</dt>
+                  {(types ?? []).filter(({ TemplateField }) => template[TemplateField]).map(({ TemplateField, FieldLabel, EventType, HasSample, Note }) => (
+                    <div key={TemplateField} className="fact-row">
+                      <dt>{FieldLabel}</dt>
                       <dd>
-                        <code>{template[field]}</code>
-                        {eventType !== undefined && <SendTest template={template} eventType={eventType} />}
+                        <code>{template[TemplateField]}</code>
+                        {HasSample && <SendTest template={template} eventType={EventType} />}
+                        {Note && <small className="delivery-note">{Note}</small>}
                       </dd>
                     </div>
                   ))}
+                  {template.RecordExceptionNotifyUrl && (
+                    <div className="fact-row">
+                      <dt>Recording exception levels</dt>
+                      <dd>{template.RecordExceptionLevels.length > 0 ? template.RecordExceptionLevels.join(', ') : 'All levels'}</dd>
+                    </div>
+                  )}
                   <div className="fact-row">
                     <dt>Callback key</dt>
                     <dd>{template.CallbackKey ? <code>{template.CallbackKey}</code> : 'None (callbacks are not signed)'}</dd>

@@ -1,45 +1,60 @@
-/** Create or edit a callback template: name, description, every URL field and the key. */
+/**
+ * Create or edit a callback template: name, description, one URL field per event type (from the
+ * server's event registry, with a note beside the ones livehook does not send), the recording
+ * exception levels and the key.
+ */
 import { useState, type FormEvent } from 'react';
 import { callAction } from '../api';
 import { useBusy } from '../components/busy';
 import { FormFooter } from '../components/form-footer';
-import type { CallbackTemplate } from '../types';
+import type { CallbackTemplate, EventTypeInfo } from '../types';
 
-type UrlField = keyof CallbackTemplate & `${string}NotifyUrl`;
+/** RecordExceptionLevels: which recording exceptions (event 341) are sent; none ticked = all. */
+const EXCEPTION_LEVELS = ['error', 'warning', 'info'] as const;
 
-/** Every URL parameter of Create/ModifyLiveCallbackTemplate, labelled as in Tencent's console. */
-export const URL_FIELDS: readonly { field: UrlField; label: string; eventType?: number }[] = [
-  { field: 'StreamBeginNotifyUrl', label: 'Stream push callback', eventType: 1 },
-  { field: 'StreamEndNotifyUrl', label: 'Stream interruption callback', eventType: 0 },
-  { field: 'RecordNotifyUrl', label: 'Recording callback', eventType: 100 },
-  { field: 'SnapshotNotifyUrl', label: 'Screenshot callback', eventType: 200 },
-  { field: 'PornCensorshipNotifyUrl', label: 'Porn detection callback', eventType: 317 },
-  { field: 'RecordStatusNotifyUrl', label: 'Recording status callback' },
-  { field: 'PushExceptionNotifyUrl', label: 'Push exception callback' },
-  { field: 'AudioAuditNotifyUrl', label: 'Audio moderation callback' },
-  { field: 'RecordExceptionNotifyUrl', label: 'Recording exception callback' },
-];
+type TextField = 'TemplateName' | 'Description' | 'CallbackKey' | EventTypeInfo['TemplateField'];
+type Values = Partial<Record<TextField, string>>;
 
-type Values = Record<UrlField | 'TemplateName' | 'Description' | 'CallbackKey', string>;
-
-const initialValues = (t?: CallbackTemplate): Values => ({
+const initialValues = (types: readonly EventTypeInfo[], t?: CallbackTemplate): Values => ({
   TemplateName: t?.TemplateName ?? '',
   Description: t?.Description ?? '',
   CallbackKey: t?.CallbackKey ?? '',
-  ...(Object.fromEntries(URL_FIELDS.map(({ field }) => [field, t?.[field] ?? ''])) as Record<UrlField, string>),
+  ...Object.fromEntries(types.map(({ TemplateField }) => [TemplateField, t?.[TemplateField] ?? ''])),
 });
 
-export function TemplateForm({ template, onDone }: { template?: CallbackTemplate; onDone: (saved: boolean) => void }) {
-  const [values, setValues] = useState(() => initialValues(template));
+function LevelsField({ levels, onChange }: { levels: readonly string[]; onChange: (levels: string[]) => void }) {
+  return (
+    <fieldset className="levels">
+      <legend>Recording exception levels</legend>
+      {EXCEPTION_LEVELS.map((level) => (
+        <label key={level} className="choice">
+          <input
+            type="checkbox"
+            name="RecordExceptionLevels"
+            value={level}
+            checked={levels.includes(level)}
+            onChange={(e) => onChange(e.target.checked ? [...levels, level] : levels.filter((l) => l !== level))}
+          />
+          {level}
+        </label>
+      ))}
+      <small>None ticked: every level is sent.</small>
+    </fieldset>
+  );
+}
+
+export function TemplateForm({ template, types, onDone }: { template?: CallbackTemplate; types: readonly EventTypeInfo[]; onDone: (saved: boolean) => void }) {
+  const [values, setValues] = useState(() => initialValues(types, template));
+  const [levels, setLevels] = useState<string[]>(() => template?.RecordExceptionLevels ?? []);
   const { busy, error, run } = useBusy();
-  const set = (name: keyof Values) => (e: { target: { value: string } }) => setValues({ ...values, [name]: e.target.value });
+  const set = (name: TextField) => (e: { target: { value: string } }) => setValues({ ...values, [name]: e.target.value });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     // Create sends only what is filled in; Modify sends every field, since '' clears one.
     const params = template
-      ? { TemplateId: template.TemplateId, ...values }
-      : Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
+      ? { TemplateId: template.TemplateId, ...values, RecordExceptionLevels: levels }
+      : { ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '')), ...(levels.length > 0 ? { RecordExceptionLevels: levels } : {}) };
     if (await run(() => callAction(template ? 'ModifyLiveCallbackTemplate' : 'CreateLiveCallbackTemplate', params))) onDone(true);
   };
 
@@ -56,11 +71,21 @@ export function TemplateForm({ template, onDone }: { template?: CallbackTemplate
           Description
           <input name="Description" value={values.Description} onChange={set('Description')} />
         </label>
-        {URL_FIELDS.map(({ field, label }) => (
-          <label key={field}>
-            {label}
-            <input name={field} type="url" inputMode="url" value={values[field]} onChange={set(field)} placeholder="https://" />
-          </label>
+        {types.map(({ TemplateField, FieldLabel, Delivery, Note, EventType }) => (
+          <div key={TemplateField} className="field">
+            <label>
+              {FieldLabel}
+              <input name={TemplateField} type="url" inputMode="url" value={values[TemplateField] ?? ''} onChange={set(TemplateField)} placeholder="https://" />
+              {Note ? (
+                <small className={`delivery-note delivery-${Delivery}`} data-field-note={TemplateField}>
+                  {Note}
+                </small>
+              ) : (
+                <small>Event {EventType}</small>
+              )}
+            </label>
+            {TemplateField === 'RecordExceptionNotifyUrl' && <LevelsField levels={levels} onChange={setLevels} />}
+          </div>
         ))}
         <label>
           Callback key
