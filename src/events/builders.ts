@@ -197,7 +197,7 @@ export const pornDetected = (c: StreamContext, info: PornDetectionInfo): LiveEve
 });
 
 /** Tencent's 321 interval: problems are counted over 5 s and reported once per interval that had any. */
-const PUSH_EXCEPTION_INTERVAL_MS = 5000;
+export const PUSH_EXCEPTION_INTERVAL_MS = 5000;
 
 export interface PushExceptionInfo {
   readonly at: number;

@@ -9,6 +9,9 @@
  * neither move the timestamp checks nor count towards the frame rate.
  */
 
+import { PUSH_EXCEPTION_INTERVAL_MS } from '../events/builders.js';
+import type { AbnormalEvent } from '../events/payloads.js';
+
 /** Tencent's numbering of abnormal events; only the ones a single ingest can observe. */
 export const AnomalyType = {
   videoTimestampBackwards: 1,
@@ -27,20 +30,21 @@ export const AnomalyType = {
 } as const;
 export type AnomalyType = (typeof AnomalyType)[keyof typeof AnomalyType];
 
-const DESCRIPTION: Record<AnomalyType, string> = {
-  1: 'video timestamp moved backwards',
-  2: 'audio timestamp moved backwards',
-  3: 'video timestamp jumped more than 1000(ms)',
-  4: 'audio timestamp jumped more than 1000(ms)',
-  5: 'chunk size bigger than 8192',
-  6: 'video frame arrive interval bigger than 1000(ms)',
-  7: 'audio frame arrive interval bigger than 1000(ms)',
-  8: 'video codec changed',
-  9: 'audio codec changed',
-  10: 'video frame arrived before the video codec header',
-  11: 'audio frame arrived before the audio codec header',
-  15: 'video frame rate lower than 5',
-  16: 'GOP longer than 10000(ms)',
+/** `type_desc_en` and `type_desc_cn` of each type. */
+const DESCRIPTION: Record<AnomalyType, readonly [en: string, cn: string]> = {
+  1: ['video timestamp moved backwards', '视频时间戳回退'],
+  2: ['audio timestamp moved backwards', '音频时间戳回退'],
+  3: ['video timestamp jumped more than 1000(ms)', '视频时间戳跳变超过1000毫秒'],
+  4: ['audio timestamp jumped more than 1000(ms)', '音频时间戳跳变超过1000毫秒'],
+  5: ['chunk size bigger than 8192', 'chunk size 超过8192'],
+  6: ['video frame arrive interval bigger than 1000(ms)', '视频帧到达间隔超过1000毫秒'],
+  7: ['audio frame arrive interval bigger than 1000(ms)', '音频帧到达间隔超过1000毫秒'],
+  8: ['video codec changed', '视频编码格式变化'],
+  9: ['audio codec changed', '音频编码格式变化'],
+  10: ['video frame arrived before the video codec header', '视频帧先于视频头到达'],
+  11: ['audio frame arrived before the audio codec header', '音频帧先于音频头到达'],
+  15: ['video frame rate lower than 5', '视频帧率过低'],
+  16: ['GOP longer than 10000(ms)', 'GOP超过10秒'],
 };
 
 /** Tencent's thresholds (timestamp jump, frame arrival gap) and livehook's own (frame rate). */
@@ -49,7 +53,6 @@ export const FRAME_GAP_MS = 1000;
 export const MAX_CHUNK_SIZE = 8192;
 export const MIN_FRAME_RATE = 5;
 export const MAX_GOP_MS = 10_000;
-export const REPORT_INTERVAL_MS = 5000;
 /** Details kept per type and interval; `count` still counts every occurrence. */
 const MAX_DETAILS = 10;
 
@@ -64,16 +67,8 @@ export interface ObservedPacket {
   readonly dts: number;
 }
 
-export interface AbnormalEvent {
-  readonly type: AnomalyType;
-  readonly count: number;
-  readonly detail: readonly { readonly desc: string; readonly occur_time: number }[];
-  readonly type_desc_cn: string;
-  readonly type_desc_en: string;
-}
-
 export interface AnomalyReport {
-  readonly abnormal_event: readonly AbnormalEvent[];
+  readonly abnormal_event: AbnormalEvent[];
   /** When the interval was closed (ms). */
   readonly data_time: number;
   readonly report_interval: number;
@@ -95,7 +90,7 @@ export class PushAnomalyWatch {
   #videoInInterval = { count: 0, firstDts: 0, lastDts: 0 };
   #found = new Map<AnomalyType, { count: number; detail: { desc: string; occur_time: number }[] }>();
 
-  constructor(intervalMs = REPORT_INTERVAL_MS) {
+  constructor(intervalMs = PUSH_EXCEPTION_INTERVAL_MS) {
     this.#intervalMs = intervalMs;
   }
 
@@ -148,8 +143,8 @@ export class PushAnomalyWatch {
         type,
         count,
         detail,
-        type_desc_cn: '',
-        type_desc_en: DESCRIPTION[type],
+        type_desc_cn: DESCRIPTION[type][1],
+        type_desc_en: DESCRIPTION[type][0],
       })),
       data_time: now,
       report_interval: this.#intervalMs,
