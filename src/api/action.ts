@@ -12,7 +12,8 @@ export interface ActionContext {
   readonly appId: number;
   readonly requestId: string;
   readonly db: Db;
-  readonly config: ConfigCache;
+  /** Read-only: actions that change configuration declare it (ActionOptions), the dispatch rebuilds. */
+  readonly config: Omit<ConfigCache, 'invalidate' | 'onChange'>;
   readonly log: Logger;
   readonly delivery: DeliveryAccess;
   /** Base URL of livehook's own files, for links in sample events. */
@@ -29,14 +30,26 @@ export interface DeliveryAccess {
   readonly wake: () => void;
 }
 
+export interface ActionOptions {
+  /**
+   * The action writes a table the config cache is built from (domains, templates, rules,
+   * forbidden streams). The dispatch then rebuilds the cache after the handler returns and before
+   * answering, so the change applies to the very next event. Handlers never invalidate by hand;
+   * test/api/config-invalidation.test.ts checks every action in the table against what it writes.
+   */
+  readonly changesConfig?: boolean;
+}
+
 export interface Action<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   readonly handler: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>;
+  readonly changesConfig: boolean;
 }
 
 export const defineAction = <S extends z.ZodType>(
   schema: S,
   handler: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>,
-): Action<S> => ({ schema, handler });
+  options: ActionOptions = {},
+): Action<S> => ({ schema, handler, changesConfig: options.changesConfig ?? false });
 
 export type ActionTable = Readonly<Record<string, Action>>;

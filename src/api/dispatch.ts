@@ -72,6 +72,8 @@ export async function answerAction(
       },
       params,
     );
+    // The handler's writes are committed; the answer waits for a cache built after them.
+    if (definition.changesConfig) await deps.config.invalidate();
     response = { ...result, RequestId: requestId };
   } catch (rawError) {
     const error =

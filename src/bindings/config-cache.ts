@@ -1,8 +1,8 @@
 /**
  * The in-memory configuration the event path reads: domains (owner, status, push auth) and the
- * callback template that applies to (domain, app). Lookups are O(1) map reads; every change made
- * through the API/console/CLI calls `invalidate()` and waits for the rebuild before answering, so
- * a change applies to the very next event. A later backend (PostgreSQL LISTEN/NOTIFY) calls the
+ * callback template that applies to (domain, app). Lookups are O(1) map reads; after every API or
+ * console action declared `changesConfig` the dispatch calls `invalidate()` and waits for the
+ * rebuild before answering, so a change applies to the very next event. A later backend (PostgreSQL LISTEN/NOTIFY) calls the
  * same `invalidate()` when another process changes the store.
  */
 import type { Db } from '../store/database.js';

@@ -27,9 +27,9 @@ export const CreateLiveCallbackRule = defineAction(
       templateId: p.TemplateId,
     });
     if (!created) throw apiError('InternalError.RuleAlreadyExist');
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DeleteLiveCallbackRule = defineAction(
@@ -38,9 +38,9 @@ export const DeleteLiveCallbackRule = defineAction(
     if (!(await deleteCallbackRule(ctx.db, ctx.appId, p.DomainName, p.AppName))) {
       throw apiError('FailedOperation.NotFound', 'No callback rule exists for that DomainName and AppName.');
     }
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DescribeLiveCallbackRules = defineAction(z.strictObject({}), async (ctx) => ({

@@ -94,9 +94,9 @@ export const CreateLiveCallbackTemplate = defineAction(
       callback_key: p.CallbackKey ?? '',
       record_exception_levels: JSON.stringify(p.RecordExceptionLevels ?? []),
     });
-    await ctx.config.invalidate();
     return { TemplateId: id };
   },
+  { changesConfig: true },
 );
 
 export const ModifyLiveCallbackTemplate = defineAction(
@@ -117,9 +117,9 @@ export const ModifyLiveCallbackTemplate = defineAction(
     if (p.CallbackKey !== undefined) changes.callback_key = p.CallbackKey;
     if (p.RecordExceptionLevels !== undefined) changes.record_exception_levels = JSON.stringify(p.RecordExceptionLevels);
     await updateCallbackTemplate(ctx.db, ctx.appId, p.TemplateId, changes);
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DeleteLiveCallbackTemplate = defineAction(
@@ -130,9 +130,9 @@ export const DeleteLiveCallbackTemplate = defineAction(
       throw apiError('FailedOperation.ConfInUsed', 'The template is in use: unbind it from every domain first.');
     }
     await deleteCallbackTemplate(ctx.db, ctx.appId, p.TemplateId);
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DescribeLiveCallbackTemplate = defineAction(

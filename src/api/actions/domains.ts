@@ -80,9 +80,9 @@ export const AddLiveDomain = defineAction(
       push_auth_backup_key: '',
       push_auth_delta: DEFAULT_PUSH_AUTH_DELTA_SECONDS,
     });
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DeleteLiveDomain = defineAction(
@@ -91,9 +91,9 @@ export const DeleteLiveDomain = defineAction(
     const domain = await requireDomain(ctx, p.DomainName);
     if (Number(domain.type) !== p.DomainType) throw apiError('ResourceNotFound.DomainNotExist', 'The domain name does not exist with that DomainType.');
     await deleteDomain(ctx.db, ctx.appId, p.DomainName);
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DescribeLiveDomain = defineAction(
@@ -139,9 +139,8 @@ const setStatus = (status: 0 | 1) =>
   defineAction(z.strictObject({ DomainName: domainName() }), async (ctx, p) => {
     await requireDomain(ctx, p.DomainName);
     await updateDomain(ctx.db, ctx.appId, p.DomainName, { status });
-    await ctx.config.invalidate();
     return {};
-  });
+  }, { changesConfig: true });
 
 export const ForbidLiveDomain = setStatus(0);
 export const EnableLiveDomain = setStatus(1);

@@ -85,9 +85,8 @@ export function mediaTemplateActions<T extends MediaTemplateTable>(
         throw apiError('FailedOperation.ConfInUsed', `The template is in use: delete its ${kind} rules first.`);
       }
       await store.remove(ctx.db, ctx.appId, p.TemplateId);
-      await ctx.config.invalidate();
       return {};
-    }),
+    }, { changesConfig: true }),
     describe: defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => ({
       Template: toInfo(await requireTemplate(ctx, p.TemplateId)),
     })),
@@ -119,17 +118,15 @@ export function mediaRuleActions(
       if (!created) {
         throw apiError('FailedOperation.RuleAlreadyExist', `A ${kind} rule already exists for that DomainName, AppName and StreamName.`);
       }
-      await ctx.config.invalidate();
       return {};
-    }),
+    }, { changesConfig: true }),
     delete: defineAction(z.strictObject(ruleKeyShape()), async (ctx, p) => {
       const key = { domainName: p.DomainName, appName: p.AppName, streamName: p.StreamName };
       if (!(await deleteMediaRule(ctx.db, kind, ctx.appId, key))) {
         throw apiError('FailedOperation.NotFound', `No ${kind} rule exists for that DomainName, AppName and StreamName.`);
       }
-      await ctx.config.invalidate();
       return {};
-    }),
+    }, { changesConfig: true }),
     describe: defineAction(z.strictObject({}), async (ctx) => ({
       Rules: (await listMediaRules(ctx.db, kind, ctx.appId)).map((r) => ({
         CreateTime: beijingTime(r.created_at),

@@ -50,7 +50,7 @@ export const ModifyLivePushAuthKey = defineAction(
       throw apiError('InvalidParameterValue', 'Push authentication needs a MasterAuthKey or BackupAuthKey to be enabled.');
     }
     await updateDomain(ctx.db, ctx.appId, p.DomainName, next);
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );

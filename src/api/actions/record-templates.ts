@@ -155,9 +155,9 @@ export const CreateLiveRecordTemplate = defineAction(
       cos_store: p.CosStore ?? 0,
       ...paramChanges(p),
     });
-    await ctx.config.invalidate();
     return { TemplateId: id };
   },
+  { changesConfig: true },
 );
 
 export const ModifyLiveRecordTemplate = defineAction(
@@ -174,9 +174,9 @@ export const ModifyLiveRecordTemplate = defineAction(
       ...(p.Description !== undefined && { description: p.Description }),
       ...paramChanges(p),
     });
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DeleteLiveRecordTemplate = templateActions.delete;

@@ -47,7 +47,7 @@ export const ModifyLiveRemotePushAuth = defineAction(
       throw apiError('InvalidParameterValue', 'Remote push authentication needs a Url to be enabled.');
     }
     await updateDomain(ctx.db, ctx.appId, p.DomainName, next);
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );

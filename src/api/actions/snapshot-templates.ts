@@ -77,9 +77,9 @@ export const CreateLiveSnapshotTemplate = defineAction(
       cos_prefix: p.CosPrefix ?? DEFAULT_COS_PREFIX,
       cos_file_name: p.CosFileName ?? DEFAULT_COS_FILE_NAME,
     });
-    await ctx.config.invalidate();
     return { TemplateId: id };
   },
+  { changesConfig: true },
 );
 
 /** The COS fields are required here too, as Tencent now requires them; everything else omitted = unchanged. */
@@ -108,9 +108,9 @@ export const ModifyLiveSnapshotTemplate = defineAction(
       ...(p.CosPrefix !== undefined && { cos_prefix: p.CosPrefix }),
       ...(p.CosFileName !== undefined && { cos_file_name: p.CosFileName }),
     });
-    await ctx.config.invalidate();
     return {};
   },
+  { changesConfig: true },
 );
 
 export const DeleteLiveSnapshotTemplate = templateActions.delete;

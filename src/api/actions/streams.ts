@@ -87,18 +87,17 @@ export const ForbidLiveStream = defineAction(
       resume_at: resumeAt,
       created_at: now,
     });
-    // The rebuilt cache ends a live push of this stream (errcode 10) and refuses new ones.
-    await ctx.config.invalidate();
     return {};
   },
+  // The rebuilt cache ends a live push of this stream (errcode 10) and refuses new ones.
+  { changesConfig: true },
 );
 
 export const ResumeLiveStream = defineAction(streamParams, async (ctx, p) => {
   await requireDomain(ctx, p.DomainName);
   await deleteForbiddenStream(ctx.db, ctx.appId, p.DomainName, p.AppName, p.StreamName);
-  await ctx.config.invalidate();
   return {};
-});
+}, { changesConfig: true });
 
 export const DescribeLiveForbidStreamList = defineAction(
   z.strictObject({
