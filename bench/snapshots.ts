@@ -55,7 +55,7 @@ async function longRunning(): Promise<{ cpu: number; frames: number }> {
   const ffmpeg = new FfmpegProcess(
     ['-hide_banner', '-loglevel', 'error', '-nostdin', '-rw_timeout', '10000000', '-skip_frame', 'nokey', '-i', url,
       '-filter_complex', `[0:v]fps=1/${INTERVAL}[jpeg]`, '-map', '[jpeg]', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'],
-    { log },
+    { ffmpegPath: livehook.config.ffmpegPath, log },
   );
   let frames = 0;
   ffmpeg.output(1).pipe(new JpegFrames()).on('data', () => frames++);
@@ -72,7 +72,7 @@ async function periodicGrab(): Promise<{ cpu: number; frames: number }> {
     const started = Date.now();
     const ffmpeg = new FfmpegProcess(
       ['-hide_banner', '-loglevel', 'error', '-nostdin', '-rw_timeout', '10000000', '-i', url, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'],
-      { log },
+      { ffmpegPath: livehook.config.ffmpegPath, log },
     );
     ffmpeg.output(1).pipe(new JpegFrames()).on('data', () => frames++);
     await ffmpeg.exited;

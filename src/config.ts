@@ -68,6 +68,8 @@ export const OPTIONS = {
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
   trustProxy: { flag: 'trust-proxy', schema: proxyList, default: '', help: 'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host is believed (default: none)' },
   apiReplayGuard: { flag: 'api-replay-guard', schema: bool, default: true, help: 'Refuse a state-changing TC3 API request whose exact signature was already accepted within its 300 s window' },
+  ffmpegPath: { flag: 'ffmpeg-path', schema: z.string().min(1), default: 'ffmpeg', help: 'The ffmpeg binary (screenshots, porn detection, recording); a bare name is looked up on PATH' },
+  ffprobePath: { flag: 'ffprobe-path', schema: z.string().min(1), default: 'ffprobe', help: 'The ffprobe binary (size and duration of recordings that media-server hooks report); a bare name is looked up on PATH' },
 } as const;
 
 type Options = typeof OPTIONS;
@@ -125,4 +127,34 @@ export function loadConfig(
   }
   const publicUrl = (out.publicUrl as string | undefined)?.replace(/\/+$/, '');
   return Object.freeze({ ...out, dataDir, databaseUrl, publicUrl }) as Config;
+}
+
+/**
+ * Settings read only on the first start with an empty store, to create the default account, its
+ * API key and the console admin. Environment only, no flags: a secret on a command line is
+ * visible to every user of the machine. Each one unset = livehook's default or a generated value.
+ */
+export const FIRST_START_ENV = {
+  appId: { env: 'LIVEHOOK_APPID', help: 'AppId of the default account (default 1250000000)' },
+  secretId: { env: 'LIVEHOOK_SECRET_ID', help: 'SecretId of its API key (default: generated and printed once)' },
+  secretKey: { env: 'LIVEHOOK_SECRET_KEY', help: 'SecretKey of its API key (default: generated and printed once)' },
+  adminPassword: { env: 'LIVEHOOK_ADMIN_PASSWORD', help: 'Password of the console user `admin` (default: generated and printed once)' },
+} as const;
+
+export interface FirstStartSettings {
+  readonly appId: number | undefined;
+  readonly secretId: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly adminPassword: string | undefined;
+}
+
+/** The first-start settings from the environment; throws ConfigError naming a bad one. */
+export function loadFirstStartSettings(env: NodeJS.ProcessEnv): FirstStartSettings {
+  const value = (name: keyof typeof FIRST_START_ENV): string | undefined => env[FIRST_START_ENV[name].env] || undefined;
+  const rawAppId = value('appId');
+  const appId = rawAppId === undefined ? undefined : Number(rawAppId);
+  if (appId !== undefined && (!Number.isSafeInteger(appId) || appId <= 0)) {
+    throw new ConfigError(`invalid ${FIRST_START_ENV.appId.env}: expected a positive integer (got ${JSON.stringify(rawAppId)})`);
+  }
+  return { appId, secretId: value('secretId'), secretKey: value('secretKey'), adminPassword: value('adminPassword') };
 }

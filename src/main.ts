@@ -10,10 +10,11 @@ import { registerApiRoute } from './api/route.js';
 import { ConfigCache } from './bindings/config-cache.js';
 import { CaptureManager } from './capture/capture-manager.js';
 import { ffmpegAvailable } from './capture/ffmpeg.js';
+import { ffprobe } from './capture/ffprobe.js';
 import { FileRetention } from './capture/file-retention.js';
 import { keepFlaggedScreenshots } from './capture/flagged-screenshots.js';
 import { registerFilesRoute } from './capture/files-route.js';
-import type { Config } from './config.js';
+import { loadFirstStartSettings, type Config } from './config.js';
 import { registerConsole } from './console/routes.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
@@ -63,14 +64,16 @@ export interface Livehook {
 
 export async function startLivehook(
   config: Config,
+  /** `env`: where the first-start settings (FIRST_START_ENV in config.ts) are read; default none. */
   options: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<Livehook> {
   const log = options.log ?? createLogger(config.logLevel);
   // Without --public-url, links use the server's own address, known only once it listens: what
   // builds links reads `publicUrl` through the getters below, when it needs it.
   let publicUrl = config.publicUrl ?? '';
+  const firstStart = loadFirstStartSettings(options.env ?? {});
   const store = await openStore(config.databaseUrl);
-  const boot = await store.exclusive(() => bootstrap(store.db, options.env ?? process.env, config.hookToken));
+  const boot = await store.exclusive(() => bootstrap(store.db, firstStart, config.hookToken));
   const cache = new ConfigCache(store.db);
   await cache.invalidate();
   const moderator = new Moderator({
@@ -118,11 +121,12 @@ export async function startLivehook(
   cache.onChange(() => pushes.revalidate());
   const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
   const filesDir = path.join(config.dataDir, 'files');
-  const ffmpeg = ffmpegAvailable();
-  if (!ffmpeg) log.warn('ffmpeg not found on PATH: screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
+  const ffmpeg = ffmpegAvailable(config.ffmpegPath);
+  if (!ffmpeg) log.warn({ ffmpegPath: config.ffmpegPath }, 'ffmpeg not found (--ffmpeg-path): screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
   const captureLog = log.child({ part: 'capture' });
   const capture = ffmpeg
     ? new CaptureManager({
+        ffmpegPath: config.ffmpegPath,
         pushes,
         rtmpPort: () => rtmpPort,
         filesDir,
@@ -162,7 +166,7 @@ export async function startLivehook(
   };
   await registerApiRoute(http, api, { refuseTc3Replays: config.apiReplayGuard });
   await registerConsole(http, api);
-  await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, log: log.child({ part: 'hooks' }) });
+  await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, probe: ffprobe(config.ffprobePath), log: log.child({ part: 'hooks' }) });
   await registerFilesRoute(http, filesDir);
   registerOpsRoutes(http, health, metrics);
   health.register('api', () => ({ ready: true }));

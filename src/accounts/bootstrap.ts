@@ -3,6 +3,7 @@
  * admin (SPEC §2). Generated secrets are returned so the caller can print them once; they are
  * never logged.
  */
+import type { FirstStartSettings } from '../config.js';
 import type { Db } from '../store/database.js';
 import { countAccounts, insertAccount } from '../store/accounts.js';
 import { insertApiKey } from '../store/api-keys.js';
@@ -20,7 +21,7 @@ export interface BootstrapResult {
   created?: {
     appId: number;
     secretId: string;
-    /** Present when livehook generated it (not given through the environment). */
+    /** Present when livehook generated it (not given as a first-start setting). */
     generatedSecretKey?: string;
     generatedAdminPassword?: string;
   };
@@ -31,18 +32,15 @@ export interface BootstrapResult {
 
 export async function bootstrap(
   db: Db,
-  env: NodeJS.ProcessEnv,
+  firstStart: FirstStartSettings,
   hookTokenFlag: string | undefined,
 ): Promise<BootstrapResult> {
   const result: BootstrapResult = { hookToken: '', generatedHookToken: false };
   if ((await countAccounts(db)) === 0) {
-    const appId = env.LIVEHOOK_APPID ? Number(env.LIVEHOOK_APPID) : DEFAULT_APPID;
-    if (!Number.isSafeInteger(appId) || appId <= 0) {
-      throw new Error(`invalid LIVEHOOK_APPID: expected a positive integer (got ${JSON.stringify(env.LIVEHOOK_APPID)})`);
-    }
-    const secretId = env.LIVEHOOK_SECRET_ID || generateSecretId();
-    const secretKey = env.LIVEHOOK_SECRET_KEY || generateSecretKey();
-    const password = env.LIVEHOOK_ADMIN_PASSWORD || generatePassword();
+    const appId = firstStart.appId ?? DEFAULT_APPID;
+    const secretId = firstStart.secretId ?? generateSecretId();
+    const secretKey = firstStart.secretKey ?? generateSecretKey();
+    const password = firstStart.adminPassword ?? generatePassword();
     const passwordHash = await hashPassword(password);
     await db.transaction().execute(async (trx) => {
       await insertAccount(trx, appId, 'default');
@@ -52,8 +50,8 @@ export async function bootstrap(
     result.created = {
       appId,
       secretId,
-      ...(env.LIVEHOOK_SECRET_KEY ? {} : { generatedSecretKey: secretKey }),
-      ...(env.LIVEHOOK_ADMIN_PASSWORD ? {} : { generatedAdminPassword: password }),
+      ...(firstStart.secretKey ? {} : { generatedSecretKey: secretKey }),
+      ...(firstStart.adminPassword ? {} : { generatedAdminPassword: password }),
     };
   }
   if (hookTokenFlag) {

@@ -12,6 +12,7 @@ import { StreamRecorder, type RecordSpec } from './recorder.js';
 import { StreamSnapshotter, type FrameModeration, type SnapshotSpec, type SnapshotterDeps } from './snapshotter.js';
 
 export interface CaptureDeps {
+  readonly ffmpegPath: string;
   readonly pushes: PushSessions;
   /** The embedded ingest's RTMP port (known once it listens). */
   readonly rtmpPort: () => number;
@@ -57,7 +58,7 @@ export class CaptureManager {
     const c = session.context;
     const rtmpUrl = `rtmp://127.0.0.1:${this.deps.rtmpPort()}/${c.appName}/${c.stream}?domain=${encodeURIComponent(c.domain)}`;
     const log = this.deps.log.child({ domain: c.domain, app: c.appName, stream: c.stream });
-    const shared = { rtmpUrl, filesDir: this.deps.filesDir, publicUrl: this.deps.publicUrl, events: this.deps.events, log };
+    const shared = { ffmpegPath: this.deps.ffmpegPath, rtmpUrl, filesDir: this.deps.filesDir, publicUrl: this.deps.publicUrl, events: this.deps.events, log };
     const capture: Capture = {};
     if (snapshot) {
       capture.snapshotter = new StreamSnapshotter(session, snapshot, {

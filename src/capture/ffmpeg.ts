@@ -1,13 +1,13 @@
 /**
- * Every ffmpeg child process goes through here: one place that knows the binary, logs the
- * command line at debug, keeps the tail of stderr for errors, and stops processes for sure
- * (SIGTERM, then SIGKILL) so no ffmpeg outlives the stream it serves.
+ * Every ffmpeg child process goes through here: one place that runs the configured binary
+ * (--ffmpeg-path), logs the command line at debug, keeps the tail of stderr for errors, and stops
+ * processes for sure (SIGTERM, then SIGKILL) so no ffmpeg outlives the stream it serves. Its
+ * sibling ffprobe.ts does the same for ffprobe.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 
-export const FFMPEG = process.env.LIVEHOOK_FFMPEG_PATH || 'ffmpeg';
 const STDERR_TAIL_BYTES = 4096;
 const KILL_AFTER_MS = 2000;
 
@@ -20,9 +20,9 @@ export const liveInput = (url: string, ...inputOptions: string[]): string[] => [
   '-rw_timeout', '10000000', '-analyzeduration', '1000000', ...inputOptions, '-i', url,
 ];
 
-/** Whether ffmpeg can be run here; checked once at start. */
-export function ffmpegAvailable(): boolean {
-  const result = spawnSync(FFMPEG, ['-hide_banner', '-version'], { stdio: 'ignore', timeout: 10_000 });
+/** Whether the ffmpeg at `ffmpegPath` can be run here; checked once at start. */
+export function ffmpegAvailable(ffmpegPath: string): boolean {
+  const result = spawnSync(ffmpegPath, ['-hide_banner', '-version'], { stdio: 'ignore', timeout: 10_000 });
   return result.status === 0;
 }
 
@@ -37,10 +37,10 @@ export class FfmpegProcess {
   readonly exited: Promise<FfmpegExit>;
   #stderr = '';
 
-  constructor(args: readonly string[], options: { log: Logger; extraPipes?: number }) {
+  constructor(args: readonly string[], options: { ffmpegPath: string; log: Logger; extraPipes?: number }) {
     const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'pipe', 'pipe', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')];
-    options.log.debug({ cmd: [FFMPEG, ...args].join(' ') }, 'ffmpeg start');
-    this.child = spawn(FFMPEG, args, { stdio });
+    options.log.debug({ cmd: [options.ffmpegPath, ...args].join(' ') }, 'ffmpeg start');
+    this.child = spawn(options.ffmpegPath, args, { stdio });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_BYTES);

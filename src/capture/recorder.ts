@@ -21,6 +21,7 @@ import { RecordSession } from './record-session.js';
 export type RecordSpec = Pick<RecordTemplateConfig, 'formats'>;
 
 export interface RecorderDeps {
+  readonly ffmpegPath: string;
   readonly rtmpUrl: string;
   readonly filesDir: string;
   readonly publicUrl: string;
@@ -83,7 +84,7 @@ export class StreamRecorder {
 
   /** Starts ffmpeg with its RecordSession; `announce` runs once it has exited, before the session's last events. */
   #run(format: RecordFormat, args: string[], pipes: number, announce: () => Promise<void>): FormatRun {
-    const ffmpeg = new FfmpegProcess(args, { log: this.deps.log, extraPipes: pipes });
+    const ffmpeg = new FfmpegProcess(args, { ffmpegPath: this.deps.ffmpegPath, log: this.deps.log, extraPipes: pipes });
     const session = new RecordSession(this.session, format, { events: this.deps.events, log: this.deps.log, template: this.deps.template });
     session.watch(ffmpeg, PACKETS_FD);
     const done = ffmpeg.exited.then(async (exit) => {

@@ -38,6 +38,7 @@ interface Shot {
 }
 
 export interface SnapshotterDeps {
+  readonly ffmpegPath: string;
   readonly rtmpUrl: string;
   /** Directory that /files is served from. */
   readonly filesDir: string;
@@ -75,7 +76,7 @@ export class StreamSnapshotter {
       '-map', '[jpeg]', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1',
       ...(moderate ? ['-map', '[rgb]', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3'] : []),
     ];
-    this.#ffmpeg = new FfmpegProcess(args, { log: deps.log, extraPipes: moderate ? 1 : 0 });
+    this.#ffmpeg = new FfmpegProcess(args, { ffmpegPath: deps.ffmpegPath, log: deps.log, extraPipes: moderate ? 1 : 0 });
     const jpegs = this.#ffmpeg.output(1).pipe(new JpegFrames());
     // ffmpeg writes the n-th JPEG and the n-th RGB frame from the same picture, on two pipes that
     // may run ahead of each other: each side waits here for its partner with the same n.

@@ -23,7 +23,7 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
 }
 
 export async function runServer(config: Config): Promise<void> {
-  const livehook = await startLivehook(config).catch((rawError: unknown) => {
+  const livehook = await startLivehook(config, { env: process.env }).catch((rawError: unknown) => {
     exitOnStoreFailure(rawError, config.databaseUrl);
     throw rawError;
   });

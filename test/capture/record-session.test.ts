@@ -32,7 +32,7 @@ test('a source that cannot be pulled: 332 record_start_failed only, and 341 -16 
   const log = pino({ level: 'silent' });
   const session = new RecordSession(push, 'flv', { events, log, template: () => undefined });
   const url = `rtmp://127.0.0.1:${await closedPort()}/live/unreachable`;
-  const ffmpeg = new FfmpegProcess(['-hide_banner', '-loglevel', 'error', '-nostdin', ...liveInput(url), '-map', '0', '-c', 'copy', '-f', 'framecrc', 'pipe:3'], { log, extraPipes: 1 });
+  const ffmpeg = new FfmpegProcess(['-hide_banner', '-loglevel', 'error', '-nostdin', ...liveInput(url), '-map', '0', '-c', 'copy', '-f', 'framecrc', 'pipe:3'], { ffmpegPath: 'ffmpeg', log, extraPipes: 1 });
   session.watch(ffmpeg, 3);
   const exit = await ffmpeg.exited;
   assert.notEqual(exit.code, 0);

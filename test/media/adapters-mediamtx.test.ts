@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { ffprobe } from '../../src/capture/ffprobe.js';
 import { registerHookRoutes } from '../../src/media/adapters/hooks.js';
 import { md5, sleep } from '../helpers/callbacks.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
@@ -292,7 +293,7 @@ describe('MediaMTX adapter', () => {
     before(async () => {
       // Same livehook parts, with a ready timeout short enough for a test (30 s in production).
       hooks = Fastify();
-      await registerHookRoutes(hooks, { pushes: lh.pushes, events: lh.events, log: lh.log, hookToken: token, readyTimeoutMs: 300 });
+      await registerHookRoutes(hooks, { pushes: lh.pushes, events: lh.events, log: lh.log, hookToken: token, probe: ffprobe(lh.config.ffprobePath), readyTimeoutMs: 300 });
       await hooks.listen({ host: '127.0.0.1', port: 0 });
       base = `http://127.0.0.1:${(hooks.server.address() as { port: number }).port}/hooks/mediamtx`;
     });

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { ffprobe } from '../../src/capture/ffprobe.js';
 import { registerHookRoutes } from '../../src/media/adapters/hooks.js';
 import { allUrls, bindDomain, md5, sleep } from '../helpers/callbacks.js';
 import { Receiver } from '../helpers/receiver.js';
@@ -86,7 +87,7 @@ describe('adapters refuse the names the embedded ingest refuses', () => {
       },
     });
     hooks = Fastify();
-    await registerHookRoutes(hooks, { pushes: lh.pushes, events: lh.events, log: pino({ level: 'info' }, sink), hookToken: token });
+    await registerHookRoutes(hooks, { pushes: lh.pushes, events: lh.events, log: pino({ level: 'info' }, sink), hookToken: token, probe: ffprobe(lh.config.ffprobePath) });
     await hooks.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(hooks.server.address() as { port: number }).port}/hooks`;
   });

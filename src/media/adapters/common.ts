@@ -23,8 +23,8 @@ export interface HookDeps {
   readonly log: Logger;
   /** What every hook call must present (`?token=` or `X-Livehook-Hook-Token`). */
   readonly hookToken: string;
-  /** Reads duration/codec/size of a recording (default: ffprobe). */
-  readonly probe?: ProbeMedia;
+  /** Reads duration/codec/size of a recording (livehook: capture/ffprobe.ts). */
+  readonly probe: ProbeMedia;
   /** A MediaMTX publish that is admitted but never reported ready is forgotten after this long. (Default: 30 s) */
   readonly readyTimeoutMs?: number;
   /** An ended push is still found by its connection this long, for recording hooks that come after the end. (Default: 10 min) */

@@ -14,7 +14,6 @@ import type { FastifyInstance } from 'fastify';
 import { AdapterSessions, HOOK_TOKEN_HEADER, field, tokenMatches, type HookDeps } from './common.js';
 import { registerMediamtxRoutes } from './mediamtx.js';
 import { registerNginxRtmpRoutes } from './nginx-rtmp.js';
-import { ffprobe } from './probe.js';
 import { registerSrsRoutes } from './srs.js';
 
 /** Hook bodies are small (nginx sends a few hundred bytes); anything larger is refused. */
@@ -24,7 +23,7 @@ const RETAIN_ENDED_MS = 10 * 60_000;
 export async function registerHookRoutes(app: FastifyInstance, deps: HookDeps): Promise<void> {
   await app.register(async (scope) => {
     const sessions = new AdapterSessions(deps.pushes, deps.retainEndedMs ?? RETAIN_ENDED_MS);
-    const probe = deps.probe ?? ffprobe();
+    const { probe } = deps;
     scope.addHook('onClose', async () => sessions.close());
 
     scope.removeAllContentTypeParsers();
