@@ -15,15 +15,20 @@ export function addConfigOptions(command: Command, names: readonly OptionName[])
   return command;
 }
 
+/** A bad setting ends the process with one line naming it (exit 2); any other error is left alone. */
+export function exitOnConfigError(rawError: unknown): void {
+  if (rawError instanceof ConfigError) {
+    process.stderr.write(`livehook: ${rawError.message}\n`);
+    process.exit(2);
+  }
+}
+
 /** Flags → validated config; a bad value ends the process with one line naming the flag. */
 export function configFrom(flags: Record<string, unknown>): Config {
   try {
     return loadConfig(flags as Partial<Record<OptionName, unknown>>);
   } catch (rawError) {
-    if (rawError instanceof ConfigError) {
-      process.stderr.write(`livehook: ${rawError.message}\n`);
-      process.exit(2);
-    }
+    exitOnConfigError(rawError);
     throw rawError;
   }
 }

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import { startLivehook } from '../main.js';
 import type { BootstrapResult } from '../accounts/bootstrap.js';
+import { exitOnConfigError } from './options.js';
 import { exitOnStoreFailure } from './store-failure.js';
 
 /**
@@ -24,6 +25,7 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
 
 export async function runServer(config: Config): Promise<void> {
   const livehook = await startLivehook(config, { env: process.env }).catch((rawError: unknown) => {
+    exitOnConfigError(rawError); // a bad first-start setting (FIRST_START_ENV)
     exitOnStoreFailure(rawError, config.databaseUrl);
     throw rawError;
   });

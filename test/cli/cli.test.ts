@@ -169,9 +169,10 @@ describe('livehook CLI', { concurrency: true }, () => {
 
   test('failures: one stderr line, non-zero exit (2 for a bad flag value)', async () => {
     const dataDir = newDir();
-    const [missingAccount, badPort] = await Promise.all([
+    const [missingAccount, badPort, badAppId] = await Promise.all([
       runCli(['keys', 'create', '--appid', '999', '--data-dir', dataDir]),
       runCli(['serve', '--http-port', 'abc', '--data-dir', dataDir, '--host', '127.0.0.1']),
+      runCli(['serve', '--data-dir', newDir(), '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0'], { LIVEHOOK_APPID: '12ab' }),
     ]);
 
     assert.notEqual(missingAccount.code, 0);
@@ -182,6 +183,9 @@ describe('livehook CLI', { concurrency: true }, () => {
     assert.equal(badPort.code, 2);
     assertOneLine(badPort.stderr, '--http-port', 'abc');
     assert.equal(badPort.stdout, '');
+
+    assert.equal(badAppId.code, 2, 'a bad first-start setting is a bad value too');
+    assertOneLine(badAppId.stderr, 'LIVEHOOK_APPID', '12ab');
   });
 
   test('serve: first-start banner once, JSON logs without secrets, SIGTERM → exit 0', async () => {
