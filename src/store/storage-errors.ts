@@ -1,7 +1,8 @@
 /**
  * Which errors mean the storage itself is failing (disk full, I/O error, read-only or corrupt file,
  * database server unreachable or refusing us), as opposed to a statement or a row the database
- * rightly refused; and the one-line text that names the real cause (docs/storage-faults.md).
+ * rightly refused; the one-line text that names the real cause (docs/storage-faults.md); and which
+ * writes may pass if tried again later (the event path keeps retrying those).
  */
 
 /** better-sqlite3 error codes (SQLITE_FULL, SQLITE_IOERR_WRITE, …) of a failing file or disk. */
@@ -43,4 +44,23 @@ export function describeStorageError(error: unknown): string {
   if (system) text = system[1]!;
   text = text.replace(/\s*\n\s*/g, ' ').trim();
   return code === undefined || text.includes(code) ? text : `${text} (${code})`;
+}
+
+/** A unique-index violation (SQLite SQLITE_CONSTRAINT_UNIQUE, PostgreSQL 23505). */
+export function isUniqueViolation(rawError: unknown): boolean {
+  const code = codeOf(rawError);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
+/**
+ * False for errors the statement itself causes (constraints, type mismatches, syntax, missing
+ * tables): retrying those only blocks what comes after them.
+ */
+export function isTransientStorageError(rawError: unknown): boolean {
+  const code = codeOf(rawError);
+  if (code === undefined) return true;
+  if (code.startsWith('SQLITE_')) return !/^SQLITE_(CONSTRAINT|MISMATCH|ERROR|RANGE|TOOBIG)/.test(code);
+  // PostgreSQL SQLSTATE classes 22 (data), 23 (integrity), 42 (syntax/access): the statement's fault.
+  if (/^[0-9A-Z]{5}$/.test(code)) return !/^(22|23|42)/.test(code);
+  return true;
 }
