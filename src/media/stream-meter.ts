@@ -1,0 +1,240 @@
+/**
+ * Measures a live push from its media packets: video and audio bitrates and frame rates, GOP,
+ * codecs and audio sample rate (DescribeLiveStreamPushInfoList, docs/stream-history.md).
+ *
+ * StreamMeter is pure: it is fed one sample per packet and computes its figures over the last
+ * WINDOW_MS of media time (the packets' own timestamps, not the clock), so a push read in a burst
+ * measures what it carries, and tests feed it without waiting. `flvSample` turns an RTMP/FLV
+ * packet as node-media-server parses it into a sample. StreamMeters keeps one meter per live
+ * push of this process, by its `sequence`.
+ */
+
+export interface MediaSample {
+  readonly kind: 'audio' | 'video';
+  /** Decode timestamp, ms. */
+  readonly timestampMs: number;
+  /** Payload size, bytes. */
+  readonly bytes: number;
+  /** A video keyframe. */
+  readonly keyframe: boolean;
+  /** A codec configuration record (AVC/HEVC sequence header, AAC AudioSpecificConfig), not a frame. */
+  readonly config: boolean;
+  /** Codec name, e.g. `H264`, `AAC`; '' when unknown. */
+  readonly codec: string;
+  /** Audio sampling rate in Hz, when the packet tells it. */
+  readonly sampleRate?: number;
+}
+
+export interface MeterReading {
+  /** bits per second of video frames (sequence headers not counted). */
+  readonly videoBps: number;
+  readonly audioBps: number;
+  /** Frames per second. */
+  readonly videoFps: number;
+  /** Audio frames (packets) per second. */
+  readonly audioFps: number;
+  /** Time between the last two keyframes, ms; 0 until two have come. */
+  readonly gopMs: number;
+  /** Video frames between the last two keyframes (the first included). */
+  readonly gopFrames: number;
+  readonly videoCodec: string;
+  readonly audioCodec: string;
+  readonly audioSampleRate: number;
+}
+
+/** Figures are averaged over this much media time. */
+export const WINDOW_MS = 5_000;
+/** A timestamp that goes back further than this is a new timeline (a reconnect, a wrapped clock). */
+const RESTART_MS = 1_000;
+
+interface Frame {
+  readonly at: number;
+  readonly bytes: number;
+}
+
+/** Frames of one kind in the window; rates from the frames after the first over the span. */
+class Track {
+  #frames: Frame[] = [];
+  #head = 0;
+  codec = '';
+
+  add(at: number, bytes: number): void {
+    const last = this.#frames[this.#frames.length - 1];
+    if (last && at < last.at - RESTART_MS) this.#reset();
+    this.#frames.push({ at, bytes });
+    while (this.#frames[this.#head]!.at < at - WINDOW_MS) this.#head++;
+    // Drop the consumed prefix now and then, not on every frame.
+    if (this.#head > 256) {
+      this.#frames = this.#frames.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #reset(): void {
+    this.#frames = [];
+    this.#head = 0;
+  }
+
+  rates(): { bps: number; fps: number } {
+    const count = this.#frames.length - this.#head;
+    if (count < 2) return { bps: 0, fps: 0 };
+    const first = this.#frames[this.#head]!;
+    const spanMs = this.#frames[this.#frames.length - 1]!.at - first.at;
+    if (spanMs <= 0) return { bps: 0, fps: 0 };
+    let bytes = 0;
+    for (let i = this.#head + 1; i < this.#frames.length; i++) bytes += this.#frames[i]!.bytes;
+    return { bps: Math.round((bytes * 8 * 1000) / spanMs), fps: Math.round(((count - 1) * 1000 * 100) / spanMs) / 100 };
+  }
+}
+
+export class StreamMeter {
+  readonly #video = new Track();
+  readonly #audio = new Track();
+  #sampleRate = 0;
+  #lastKeyAt: number | undefined;
+  #framesSinceKey = 0;
+  #gopMs = 0;
+  #gopFrames = 0;
+
+  onPacket(sample: MediaSample): void {
+    const track = sample.kind === 'video' ? this.#video : this.#audio;
+    if (sample.codec) track.codec = sample.codec;
+    if (sample.sampleRate) this.#sampleRate = sample.sampleRate;
+    if (sample.config) return;
+    track.add(sample.timestampMs, sample.bytes);
+    if (sample.kind !== 'video') return;
+    if (sample.keyframe) {
+      if (this.#lastKeyAt !== undefined && sample.timestampMs > this.#lastKeyAt) {
+        this.#gopMs = sample.timestampMs - this.#lastKeyAt;
+        this.#gopFrames = this.#framesSinceKey;
+      }
+      this.#lastKeyAt = sample.timestampMs;
+      this.#framesSinceKey = 0;
+    }
+    this.#framesSinceKey++;
+  }
+
+  reading(): MeterReading {
+    const video = this.#video.rates();
+    const audio = this.#audio.rates();
+    return {
+      videoBps: video.bps,
+      audioBps: audio.bps,
+      videoFps: video.fps,
+      audioFps: audio.fps,
+      gopMs: this.#gopMs,
+      gopFrames: this.#gopFrames,
+      videoCodec: this.#video.codec,
+      audioCodec: this.#audio.codec,
+      audioSampleRate: this.#sampleRate,
+    };
+  }
+}
+
+/** The meters of this process's live pushes, by `sequence`. */
+export class StreamMeters {
+  readonly #meters = new Map<string, StreamMeter>();
+
+  /** The push's meter, made on first use. */
+  of(sequence: string): StreamMeter {
+    let meter = this.#meters.get(sequence);
+    if (!meter) this.#meters.set(sequence, (meter = new StreamMeter()));
+    return meter;
+  }
+
+  get(sequence: string): StreamMeter | undefined {
+    return this.#meters.get(sequence);
+  }
+
+  /** The push ended: forget its meter. */
+  close(sequence: string): void {
+    this.#meters.delete(sequence);
+  }
+}
+
+// ---- FLV (RTMP) packets, as node-media-server's Flv.parserTag makes them ----
+
+/** What flvSample reads of node-media-server's AVPacket. */
+export interface FlvPacket {
+  /** 8 audio, 9 video, 18 script. */
+  readonly codec_type: number;
+  /** FLV SoundFormat / CodecID, or the FourCC of an enhanced-RTMP video codec. */
+  readonly codec_id: number;
+  /** node-media-server: 0 audio config, 1 audio frame, 2 video config, 3 keyframe, 4 inter frame, 5 script, 6 video metadata. */
+  readonly flags: number;
+  readonly dts: number;
+  readonly size: number;
+  readonly data: Buffer;
+}
+
+const fourCC = (text: string): number => Buffer.from(text, 'latin1').readUInt32BE(0);
+
+const VIDEO_CODECS = new Map<number, string>([
+  [2, 'H263'],
+  [4, 'VP6'],
+  [7, 'H264'],
+  [12, 'H265'],
+  [fourCC('hvc1'), 'H265'],
+  [fourCC('av01'), 'AV1'],
+  [fourCC('vp09'), 'VP9'],
+]);
+
+const AUDIO_CODECS = new Map<number, string>([
+  [2, 'MP3'],
+  [7, 'G711A'],
+  [8, 'G711U'],
+  [10, 'AAC'],
+  [11, 'Speex'],
+  [14, 'MP3'],
+]);
+
+/** MPEG-4 sampling frequency index → Hz (ISO 14496-3). */
+const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+/** FLV SoundRate bits → Hz. */
+const FLV_RATES = [5512, 11025, 22050, 44100];
+
+const AAC = 10;
+
+function audioSampleRate(packet: FlvPacket): number | undefined {
+  const { data } = packet;
+  if (packet.codec_id === AAC) {
+    // The rate is in the AudioSpecificConfig, which only the sequence header carries.
+    if (packet.flags !== 0 || data.length < 4) return undefined;
+    return AAC_RATES[((data[2]! & 0x07) << 1) | (data[3]! >> 7)];
+  }
+  return data.length > 0 ? FLV_RATES[(data[0]! >> 2) & 0x03] : undefined;
+}
+
+/**
+ * An AVC/HEVC end-of-sequence tag (AVCPacketType 2), which ffmpeg writes last with the keyframe
+ * bit set: not a frame.
+ */
+const isEndOfSequence = (packet: FlvPacket): boolean =>
+  (packet.data[0]! & 0x80) === 0 && (packet.codec_id === 7 || packet.codec_id === 12) && packet.data[1] === 2;
+
+/** A meter sample from an FLV packet; undefined for script data, video metadata and end of sequence. */
+export function flvSample(packet: FlvPacket): MediaSample | undefined {
+  if (packet.codec_type === 8) {
+    const sampleRate = audioSampleRate(packet);
+    return {
+      kind: 'audio',
+      timestampMs: packet.dts,
+      bytes: packet.size,
+      keyframe: false,
+      config: packet.flags === 0,
+      codec: AUDIO_CODECS.get(packet.codec_id) ?? '',
+      ...(sampleRate === undefined ? {} : { sampleRate }),
+    };
+  }
+  if (packet.codec_type === 9 && packet.flags >= 2 && packet.flags <= 4 && !isEndOfSequence(packet)) {
+    return {
+      kind: 'video',
+      timestampMs: packet.dts,
+      bytes: packet.size,
+      keyframe: packet.flags === 3,
+      config: packet.flags === 2,
+      codec: VIDEO_CODECS.get(packet.codec_id) ?? '',
+    };
+  }
+  return undefined;
+}
