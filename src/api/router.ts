@@ -1,6 +1,7 @@
 /** Every action livehook answers, by its exact Tencent name. Each resource file owns its actions. */
 import type { ActionTable } from './action.js';
 import * as callbackEvents from './actions/callback-events.js';
+import * as callbackRecords from './actions/callback-records.js';
 import * as callbackRules from './actions/callback-rules.js';
 import * as callbackTemplates from './actions/callback-templates.js';
 import * as domains from './actions/domains.js';
@@ -29,6 +30,7 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(recordTemplates),
   ...pick(recordRules),
   ...pick(moderationResults),
+  ...pick(callbackRecords),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

@@ -30,7 +30,7 @@ import { requireCallbackTemplate } from './callback-templates.js';
 const MAX_RESEND_PER_CALL = 10_000;
 
 const EVENT_TYPES = Object.values(EventType);
-const eventType = () => integer(0, 317).refine((t) => (EVENT_TYPES as number[]).includes(t), `one of ${EVENT_TYPES.join(', ')}`);
+export const eventType = () => integer(0, 317).refine((t) => (EVENT_TYPES as number[]).includes(t), `one of ${EVENT_TYPES.join(', ')}`);
 const webhookId = () => z.string().regex(/^msg_[0-9a-f]{32}$/, 'an EventId as returned by DescribeCallbackEvents');
 
 function toAttemptInfo(a: AttemptRow) {
