@@ -55,6 +55,7 @@ export const OPTIONS = {
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
+  streamHistoryDays: { flag: 'stream-history-days', schema: z.coerce.number().positive(), default: 60, help: 'How long ended push sessions stay as stream history (DescribeLiveStreamEventList, …PublishedList)' },
 } as const;
 
 type Options = typeof OPTIONS;

@@ -24,6 +24,7 @@ import { EndReason } from './media/end-reasons.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { EmbeddedRtmpServer } from './media/rtmp-server.js';
+import { StreamMeters } from './media/stream-meter.js';
 import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
 import { createLogger } from './ops/log.js';
@@ -139,7 +140,15 @@ export async function startLivehook(
   const fileRetention = new FileRetention(filesDir, config.fileRetentionDays * DAY_MS, captureLog, (before) =>
     deleteModerationResultsBefore(store.db, before),
   );
-  const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }));
+  const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }), {
+    db: store.db,
+    retentionMs: config.streamHistoryDays * DAY_MS,
+  });
+  // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
+  const meters = new StreamMeters();
+  pushes.onLifecycle((change, session) => {
+    if (change === 'ended') meters.close(session.context.sequence);
+  });
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -153,6 +162,7 @@ export async function startLivehook(
     metrics,
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
     pushes,
+    meters,
     get publicUrl() {
       return publicUrl;
     },

@@ -11,6 +11,7 @@ import * as recordRules from './actions/record-rules.js';
 import * as recordTemplates from './actions/record-templates.js';
 import * as snapshotRules from './actions/snapshot-rules.js';
 import * as snapshotTemplates from './actions/snapshot-templates.js';
+import * as streamHistory from './actions/stream-history.js';
 import * as streams from './actions/streams.js';
 
 const pick = <T extends object>(module: T): ActionTable =>
@@ -31,6 +32,7 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(recordRules),
   ...pick(moderationResults),
   ...pick(callbackRecords),
+  ...pick(streamHistory),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);
