@@ -116,6 +116,11 @@ export async function startLivehook(
   const changes = await watchChanges(store, { config: () => cache.invalidate(), delivery: () => dispatcher.wake() }, log.child({ part: 'changes' }));
   const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
   cache.onChange(() => pushes.revalidate());
+  // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
+  const meters = new StreamMeters();
+  pushes.onLifecycle((change, session) => {
+    if (change === 'ended') meters.close(session.context.sequence);
+  });
   const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
   const filesDir = path.join(config.dataDir, 'files');
   const ffmpeg = ffmpegAvailable();
@@ -143,11 +148,6 @@ export async function startLivehook(
   const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }), {
     db: store.db,
     retentionMs: config.streamHistoryDays * DAY_MS,
-  });
-  // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
-  const meters = new StreamMeters();
-  pushes.onLifecycle((change, session) => {
-    if (change === 'ended') meters.close(session.context.sequence);
   });
 
   const http: FastifyInstance = Fastify({

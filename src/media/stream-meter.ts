@@ -146,6 +146,13 @@ export class StreamMeters {
     return this.#meters.get(sequence);
   }
 
+  /** The ingest's hook: one FLV packet of the push `sequence`; what is not media is ignored. */
+  onFlvPacket(sequence: string | undefined, packet: FlvPacket): void {
+    if (sequence === undefined) return;
+    const sample = flvSample(packet);
+    if (sample) this.of(sequence).onPacket(sample);
+  }
+
   /** The push ended: forget its meter. */
   close(sequence: string): void {
     this.#meters.delete(sequence);

@@ -60,13 +60,22 @@ test('a timestamp jump back (a new timeline) starts the window afresh; nothing y
   assert.equal(meter.reading().videoFps, 50, 'measured on the new timeline only');
 });
 
-test('StreamMeters: one meter per push sequence, forgotten at close', () => {
+test('StreamMeters: one meter per push sequence, fed FLV packets by the ingest, forgotten at close', () => {
   const meters = new StreamMeters();
   const a = meters.of('111');
   assert.equal(meters.of('111'), a);
   assert.equal(meters.get('222'), undefined);
   meters.close('111');
   assert.equal(meters.get('111'), undefined);
+
+  // An H.264 keyframe tag (FrameType 1, CodecID 7, AVCPacketType 1) and a script tag.
+  const keyframe = Buffer.from([0x17, 0x01, 0, 0, 0, 0, 0, 0, 1]);
+  meters.onFlvPacket(undefined, Flv.parserTag(9, 0, keyframe.length, keyframe));
+  assert.equal(meters.get('333'), undefined, 'a packet of no push is dropped');
+  meters.onFlvPacket('333', Flv.parserTag(18, 0, 3, Buffer.from([2, 0, 0])));
+  assert.equal(meters.get('333'), undefined, 'script data is not media');
+  for (const at of [0, 40, 80]) meters.onFlvPacket('333', Flv.parserTag(9, at, keyframe.length, keyframe));
+  assert.deepEqual([meters.get('333')?.reading().videoFps, meters.get('333')?.reading().videoCodec], [25, 'H264']);
 });
 
 /** The tags of an FLV file: type, timestamp, payload. */
