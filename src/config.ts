@@ -55,6 +55,8 @@ export const OPTIONS = {
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
+  instanceLeaseMs: { flag: 'instance-lease-ms', schema: z.coerce.number().int().min(1000), default: 30000, help: 'Instance lease: an instance silent this long is taken for dead and its pushes are ended by a survivor (renewed every lease/6, at most 5 s)' },
+  maxUnstoredEvents: { flag: 'max-unstored-events', schema: positiveInt, default: 10000, help: 'Events kept in memory while the store refuses writes (disk full, database down); beyond it new events are refused' },
   streamHistoryDays: { flag: 'stream-history-days', schema: z.coerce.number().positive(), default: 60, help: 'How long ended push sessions stay as stream history (DescribeLiveStreamEventList, …PublishedList)' },
 } as const;
 

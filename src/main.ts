@@ -2,6 +2,8 @@
  * Composition root: builds the parts and wires them together, nothing else.
  * store → config cache → API; events → outbox → dispatcher → callback HTTP client; ops routes.
  */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -21,6 +23,7 @@ import { openOutbox } from './delivery/open-outbox.js';
 import { RetentionSweeper } from './delivery/retention.js';
 import { EventSink } from './events/emit.js';
 import { EndReason } from './media/end-reasons.js';
+import { InstanceLease } from './media/instance-lease.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { EmbeddedRtmpServer } from './media/rtmp-server.js';
@@ -33,6 +36,7 @@ import { observeDeliveries } from './ops/delivery-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { watchChanges } from './store/change-feed.js';
 import { openStore, type Store } from './store/database.js';
+import { endedSessionOf } from './store/push-commands.js';
 import { deleteModerationResultsBefore } from './store/moderation-results.js';
 
 /** Leases outlive the HTTP timeout by this much, so a slow but live attempt never loses its claim. */
@@ -85,6 +89,7 @@ export async function startLivehook(
       const stats = moderator.stats();
       return stats && { classified: stats.classified, dropped: stats.dropped, failed: stats.failed, pending: stats.pending };
     },
+    unstoredEvents: () => events.unstored,
   });
   const health = new Health();
 
@@ -112,9 +117,26 @@ export async function startLivehook(
     onStored: (rows) => {
       for (const row of rows) metrics.eventsEmitted.inc({ event_type: row.eventType, status: row.status });
     },
+    onStorageError: () => metrics.eventStoreFailures.inc(),
+    onDropped: () => metrics.eventsRefused.inc(),
+    maxUnstored: config.maxUnstoredEvents,
   });
-  const changes = await watchChanges(store, { config: () => cache.invalidate(), delivery: () => dispatcher.wake() }, log.child({ part: 'changes' }));
-  const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
+  const instanceId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const pushes = new PushSessions({ config: cache, events, store, instanceId, log: log.child({ part: 'media' }) });
+  const changes = await watchChanges(
+    store,
+    {
+      config: () => cache.invalidate(),
+      delivery: () => dispatcher.wake(),
+      push: (payload) => {
+        const sessionId = endedSessionOf(payload);
+        if (sessionId !== undefined) pushes.endedElsewhere(sessionId);
+      },
+    },
+    log.child({ part: 'changes' }),
+  );
+  const lease = new InstanceLease({ store, pushes, leaseMs: config.instanceLeaseMs, log: log.child({ part: 'instances' }) });
+  await lease.start();
   cache.onChange(() => pushes.revalidate());
   // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
   const meters = new StreamMeters();
@@ -224,6 +246,7 @@ export async function startLivehook(
         fileRetention.stop();
         await retention.stop();
         await events.drain();
+        await lease.stop();
         await dispatcher.stop(config.shutdownTimeoutMs / 2);
         await callbackHttp.close();
         await changes.close();

@@ -67,6 +67,27 @@ export const toClaimed = (r: ClaimRow): ClaimedDelivery => ({
   orderKey: r.order_key,
 });
 
+/**
+ * `db.transaction().execute(work)`, throwing the error that made it fail. When SQLite has rolled
+ * a transaction back itself (SQLITE_FULL, SQLITE_IOERR), Kysely's own ROLLBACK then fails with
+ * "cannot rollback - no transaction is active", and that error would hide the cause.
+ */
+async function transact<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  let cause: unknown;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      try {
+        return await work(trx);
+      } catch (rawError) {
+        cause = rawError;
+        throw rawError;
+      }
+    });
+  } catch (rawError) {
+    throw cause ?? rawError;
+  }
+}
+
 export abstract class SqlOutbox implements Outbox {
   protected readonly db: Db;
 
@@ -91,59 +112,68 @@ export abstract class SqlOutbox implements Outbox {
   async enqueue(events: readonly NewEvent[]): Promise<number[]> {
     if (events.length === 0) return [];
     const now = Date.now();
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       await this.begin(trx, true);
-      const ids: number[] = [];
-      for (const batch of chunks(events, 200)) {
-        const inserted = await trx
-          .insertInto('events')
-          .values(
-            batch.map((e) => ({
-              webhook_id: e.webhookId,
-              app_id: e.appId,
-              domain: e.domain,
-              app_name: e.appName,
-              stream: e.stream,
-              event_type: e.eventType,
-              sequence: e.sequence,
-              payload: e.payload,
-              template_id: e.templateId,
-              url: e.url,
-              status: e.status,
-              attempts: 0,
-              created_at: now,
-              finished_at: e.status === 'pending' ? null : now,
-            })),
-          )
-          .returning('id')
-          .execute();
-        const batchIds = inserted.map((r) => Number(r.id));
-        ids.push(...batchIds);
-        // Sessions that already have a row waiting: new events of theirs park behind it.
-        const keys = [...new Set(batch.flatMap((e) => (e.status === 'pending' && e.orderKey ? [e.orderKey] : [])))];
-        const busy = keys.length === 0 ? new Set<string | null>() : await this.busySessions(trx, keys);
-        const deliveries = batch.flatMap((e, i) => {
-          if (e.status !== 'pending') return [];
-          const parked = e.orderKey !== null && busy.has(e.orderKey);
-          if (e.orderKey !== null) busy.add(e.orderKey);
-          return [{
-                event_id: batchIds[i]!,
-                url: e.url,
-                target_host: targetHostOf(e.url),
-                order_key: e.orderKey,
-                event_type: e.eventType,
-                callback_key: e.callbackKey,
-                attempts: 0,
-                next_attempt_at: parked ? PARKED : now,
-                lease_until: 0,
-                created_at: now,
-              }];
-        });
-        if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
-      }
-      if (events.some((e) => e.status === 'pending')) await this.enqueued(trx);
-      return ids;
+      const kept: number[] = [];
+      for (const [i, e] of events.entries()) if (!e.alsoInTransaction || (await e.alsoInTransaction(trx))) kept.push(i);
+      const keptIds = await this.#insertEvents(trx, kept.map((i) => events[i]!), now);
+      const all = events.map(() => 0);
+      kept.forEach((i, k) => (all[i] = keptIds[k]!));
+      return all;
     });
+  }
+
+  async #insertEvents(trx: Trx, events: readonly NewEvent[], now: number): Promise<number[]> {
+    const ids: number[] = [];
+    for (const batch of chunks(events, 200)) {
+      const inserted = await trx
+        .insertInto('events')
+        .values(
+          batch.map((e) => ({
+            webhook_id: e.webhookId,
+            app_id: e.appId,
+            domain: e.domain,
+            app_name: e.appName,
+            stream: e.stream,
+            event_type: e.eventType,
+            sequence: e.sequence,
+            payload: e.payload,
+            template_id: e.templateId,
+            url: e.url,
+            status: e.status,
+            attempts: 0,
+            created_at: now,
+            finished_at: e.status === 'pending' ? null : now,
+          })),
+        )
+        .returning('id')
+        .execute();
+      const batchIds = inserted.map((r) => Number(r.id));
+      ids.push(...batchIds);
+      // Sessions that already have a row waiting: new events of theirs park behind it.
+      const keys = [...new Set(batch.flatMap((e) => (e.status === 'pending' && e.orderKey ? [e.orderKey] : [])))];
+      const busy = keys.length === 0 ? new Set<string | null>() : await this.busySessions(trx, keys);
+      const deliveries = batch.flatMap((e, i) => {
+        if (e.status !== 'pending') return [];
+        const parked = e.orderKey !== null && busy.has(e.orderKey);
+        if (e.orderKey !== null) busy.add(e.orderKey);
+        return [{
+              event_id: batchIds[i]!,
+              url: e.url,
+              target_host: targetHostOf(e.url),
+              order_key: e.orderKey,
+              event_type: e.eventType,
+              callback_key: e.callbackKey,
+              attempts: 0,
+              next_attempt_at: parked ? PARKED : now,
+              lease_until: 0,
+              created_at: now,
+            }];
+      });
+      if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
+    }
+    if (events.some((e) => e.status === 'pending')) await this.enqueued(trx);
+    return ids;
   }
 
   async record(outcomes: readonly AttemptOutcome[], now: number): Promise<void> {

@@ -6,6 +6,8 @@
  * - attempt: one POST of a delivery, recorded with its outcome.
  * Invariant: every claimed delivery ends recorded (delivered, rescheduled, failed) or released.
  */
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
 import type { CallbackResult } from './http-client.js';
 
 export type EventStatus = 'pending' | 'delivered' | 'failed' | 'no_callback' | 'no_url';
@@ -27,7 +29,16 @@ export interface NewEvent {
   readonly orderKey: string | null;
   /** `pending` creates a delivery; the other statuses are final at once. */
   readonly status: Extract<EventStatus, 'pending' | 'no_callback' | 'no_url'>;
+  /** Runs first in the event's own transaction (see TransactionHook). */
+  readonly alsoInTransaction?: TransactionHook;
 }
+
+/**
+ * Statements written in the same transaction as an event (e.g. a push session's state change), so
+ * that both or neither are stored. Returns false when the event no longer applies (the session
+ * had already ended elsewhere): its own statements still commit, the event is not written.
+ */
+export type TransactionHook = (trx: Transaction<Database>) => Promise<boolean>;
 
 export interface ClaimedDelivery {
   readonly id: number;
@@ -68,7 +79,10 @@ export interface ResendItem {
 }
 
 export interface Outbox {
-  /** Writes the events and their deliveries in one transaction; returns the event ids in order. */
+  /**
+   * Writes the events (after their transaction hooks) and their deliveries in one transaction;
+   * returns the event ids in order, 0 for an event its hook voided.
+   */
   enqueue(events: readonly NewEvent[]): Promise<number[]>;
   /**
    * Leases up to `limit` due deliveries whose session predecessors are all finished, skipping

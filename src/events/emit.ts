@@ -3,11 +3,19 @@
  * It resolves the callback template through the config cache, picks the URL for the event type,
  * and writes the event and its delivery durably before resolving. Concurrent emits share one
  * transaction (group commit): each caller still resolves only after its own row is committed.
+ * An emit may carry statements of its own (`alsoInTransaction`: a push session's state change),
+ * written in that same transaction, so the event and the state it reports are stored together.
+ *
+ * When the store fails (disk full, database unreachable), events are not lost: they stay in memory,
+ * in order, and the batch is written again with backoff until the store takes it; the emits resolve
+ * then. At most `maxUnstored` events are held: beyond that, new emits are refused at once (counted)
+ * so memory stays bounded. An error the statement itself causes (a constraint) is not retried.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
-import type { EventStatus, NewEvent, Outbox } from '../delivery/outbox.js';
+import type { EventStatus, NewEvent, Outbox, TransactionHook } from '../delivery/outbox.js';
+import { isTransientStorageError } from '../store/storage-errors.js';
 import type { LiveEvent } from './builders.js';
 import { callbackUrlFor } from './callback-url.js';
 
@@ -20,10 +28,24 @@ export interface EmittedEvent {
 
 export const newWebhookId = (): string => 'msg_' + randomUUID().replaceAll('-', '');
 
+export interface EmitOptions {
+  /** Written first in the event's transaction; when it returns false, the event is not written and the emit resolves undefined. */
+  readonly alsoInTransaction?: TransactionHook;
+}
+
+/** Default cap on events held in memory while the store refuses writes. */
+export const DEFAULT_MAX_UNSTORED = 10_000;
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
+
 interface Waiting {
   readonly row: NewEvent;
-  readonly resolve: (event: EmittedEvent) => void;
+  readonly resolve: (event: EmittedEvent | undefined) => void;
   readonly reject: (error: unknown) => void;
+}
+
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
 }
 
 export class EventSink {
@@ -32,8 +54,14 @@ export class EventSink {
   readonly #log: Logger;
   readonly #onEnqueued: () => void;
   readonly #onStored: (rows: readonly NewEvent[]) => void;
+  readonly #onStorageError: (error: unknown, operation: string) => void;
+  readonly #onStorageRecovered: () => void;
+  readonly #onDropped: () => void;
+  readonly #maxUnstored: number;
   #waiting: Waiting[] = [];
   #writing: Promise<void> | undefined;
+  /** Set while the store refuses writes; the delay before the next try. */
+  #retryMs: number | undefined;
 
   constructor(options: {
     outbox: Outbox;
@@ -43,12 +71,28 @@ export class EventSink {
     onEnqueued: () => void;
     /** Every committed batch (metrics). */
     onStored?: (rows: readonly NewEvent[]) => void;
+    /** Each failed write of a batch, with the store's own error (health, metrics). */
+    onStorageError?: (error: unknown, operation: string) => void;
+    /** The first successful write after failures. */
+    onStorageRecovered?: () => void;
+    /** An emit refused because `maxUnstored` events were already held (metrics). */
+    onDropped?: () => void;
+    maxUnstored?: number;
   }) {
     this.#outbox = options.outbox;
     this.#config = options.config;
     this.#log = options.log;
     this.#onEnqueued = options.onEnqueued;
     this.#onStored = options.onStored ?? (() => {});
+    this.#onStorageError = options.onStorageError ?? (() => {});
+    this.#onStorageRecovered = options.onStorageRecovered ?? (() => {});
+    this.#onDropped = options.onDropped ?? (() => {});
+    this.#maxUnstored = options.maxUnstored ?? DEFAULT_MAX_UNSTORED;
+  }
+
+  /** Events waiting for the store while it refuses writes (0 when it is healthy). */
+  get unstored(): number {
+    return this.#retryMs === undefined ? 0 : this.#waiting.length;
   }
 
   /** Resolves when every emit so far has been written (or failed). */
@@ -57,9 +101,16 @@ export class EventSink {
   }
 
   /** Resolves once the event is durably stored (and queued for delivery if it has a URL). */
-  emit(event: LiveEvent): Promise<EmittedEvent> {
-    const row = this.#toRow(event);
-    return new Promise<EmittedEvent>((resolve, reject) => {
+  emit(event: LiveEvent): Promise<EmittedEvent>;
+  /** The same, with statements of the caller in the event's transaction; undefined when they voided the event. */
+  emit(event: LiveEvent, options: EmitOptions): Promise<EmittedEvent | undefined>;
+  emit(event: LiveEvent, options: EmitOptions = {}): Promise<EmittedEvent | undefined> {
+    if (this.#retryMs !== undefined && this.#waiting.length >= this.#maxUnstored) {
+      this.#onDropped();
+      return Promise.reject(new StoreUnavailableError(`the store refuses writes and ${this.#waiting.length} events are already waiting for it`));
+    }
+    const row = { ...this.#toRow(event), ...(options.alsoInTransaction ? { alsoInTransaction: options.alsoInTransaction } : {}) };
+    return new Promise<EmittedEvent | undefined>((resolve, reject) => {
       this.#waiting.push({ row, resolve, reject });
       this.#writing ??= this.#write();
     });
@@ -96,22 +147,55 @@ export class EventSink {
     while (this.#waiting.length > 0) {
       const batch = this.#waiting;
       this.#waiting = [];
-      try {
-        const ids = await this.#outbox.enqueue(batch.map((w) => w.row));
-        batch.forEach((w, i) =>
-          w.resolve({ eventId: ids[i]!, webhookId: w.row.webhookId, status: w.row.status, url: w.row.url }),
-        );
-        if (batch.some((w) => w.row.status === 'pending')) this.#onEnqueued();
-        this.#onStored(batch.map((w) => w.row));
-        for (const w of batch) {
-          if (w.row.status !== 'pending') {
-            this.#log.info({ domain: w.row.domain, app: w.row.appName, stream: w.row.stream, eventType: w.row.eventType, status: w.row.status }, w.row.status === 'no_callback' ? 'event recorded: no callback configured for this domain' : 'event recorded: the template has no URL for this event type');
-          }
-        }
-      } catch (rawError) {
-        for (const w of batch) w.reject(rawError);
-      }
+      const unstored = await this.#store(batch);
+      if (unstored.length === 0) continue;
+      // Back at the head, in order; whatever was emitted meanwhile joins the next try.
+      this.#waiting = [...unstored, ...this.#waiting];
+      await new Promise((resolve) => setTimeout(resolve, this.#retryMs));
+      this.#retryMs = Math.min(this.#retryMs! * 2, RETRY_MAX_MS);
     }
     this.#writing = undefined;
+  }
+
+  /** Writes one batch; returns what the store could not take for now (to be tried again). */
+  async #store(batch: Waiting[]): Promise<Waiting[]> {
+    let ids: number[];
+    try {
+      ids = await this.#outbox.enqueue(batch.map((w) => w.row));
+    } catch (rawError) {
+      if (isTransientStorageError(rawError)) {
+        this.#log.error({ err: rawError, waiting: batch.length + this.#waiting.length }, 'could not store events; they are kept in memory and written again when the store accepts them');
+        this.#retryMs ??= RETRY_FIRST_MS;
+        this.#onStorageError(rawError, 'store events');
+        return batch;
+      }
+      if (batch.length === 1) {
+        batch[0]!.reject(rawError);
+        return [];
+      }
+      // One bad event must not take the others with it: write them one by one.
+      for (const [i, w] of batch.entries()) {
+        const unstored = await this.#store([w]);
+        if (unstored.length > 0) return [...unstored, ...batch.slice(i + 1)];
+      }
+      return [];
+    }
+    if (this.#retryMs !== undefined) {
+      this.#log.info({ stored: batch.length }, 'the store accepts events again');
+      this.#retryMs = undefined;
+      this.#onStorageRecovered();
+    }
+    const stored = batch.filter((_, i) => ids[i] !== 0);
+    batch.forEach((w, i) =>
+      w.resolve(ids[i] === 0 ? undefined : { eventId: ids[i]!, webhookId: w.row.webhookId, status: w.row.status, url: w.row.url }),
+    );
+    if (stored.some((w) => w.row.status === 'pending')) this.#onEnqueued();
+    this.#onStored(stored.map((w) => w.row));
+    for (const w of stored) {
+      if (w.row.status !== 'pending') {
+        this.#log.info({ domain: w.row.domain, app: w.row.appName, stream: w.row.stream, eventType: w.row.eventType, status: w.row.status }, w.row.status === 'no_callback' ? 'event recorded: no callback configured for this domain' : 'event recorded: the template has no URL for this event type');
+      }
+    }
+    return [];
   }
 }

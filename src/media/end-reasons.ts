@@ -19,4 +19,8 @@ export const EndReason = {
   shutdown: { errcode: 5, errmsg: 'ingest node shutting down' },
   /** The media server reported the end itself (adapters). */
   sourceEnded: { errcode: 1, errmsg: 'push client stopped the stream' },
+  /** The same publisher reconnected before its old connection timed out (docs/live-state.md). */
+  replaced: { errcode: 12, errmsg: 'push client reconnected; its previous connection was replaced' },
+  /** The instance that held the push died; another one ended it (docs/live-state.md). */
+  instanceLost: { errcode: 9, errmsg: 'ingest node lost; push ended by recovery' },
 } as const satisfies Record<string, PushEnd>;

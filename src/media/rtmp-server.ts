@@ -43,6 +43,9 @@ class LivehookRtmpSession extends RtmpSession {
   #unpublished = false;
   #refused = false;
   #push: PushSession | undefined;
+  #lastMediaAt = Date.now();
+  /** Set while the store decides the publish: media that arrives meanwhile waits here. */
+  #admitting: { pushed: boolean; packets: Parameters<RtmpSession['onPacket']>[0][] } | undefined;
   #metadataWait: NodeJS.Timeout | undefined;
   /** Until media flows (push started, or play began): acknowledge every read at once. */
   #settingUp = true;
@@ -91,6 +94,10 @@ class LivehookRtmpSession extends RtmpSession {
     const libraryOnClose = this.onClose;
     this.onConnect = (req) => this.#connect(req);
     this.onPush = () => {
+      if (this.#admitting) {
+        this.#admitting.pushed = true;
+        return;
+      }
       if (this.#refused || !this.#push) return;
       libraryOnPush();
       if (!this.isPublisher) {
@@ -104,6 +111,9 @@ class LivehookRtmpSession extends RtmpSession {
       this.#metadataWait = setTimeout(() => this.#announce(), METADATA_WAIT_MS);
     };
     this.onPacket = (packet) => {
+      this.#lastMediaAt = Date.now();
+      if (this.#admitting) return void this.#admitting.packets.push(packet);
+      if (this.#refused) return;
       libraryOnPacket(packet);
       if (this.#settingUp) this.#announce();
     };
@@ -125,9 +135,27 @@ class LivehookRtmpSession extends RtmpSession {
       log.info({ app: req.app, stream: req.name, clientIp: this.socket.remoteAddress }, 'push refused: app and stream names may only use A-Z a-z 0-9 _ -');
       return this.#refuse();
     }
-    let domain: string | undefined;
-    if (this.#publishing) {
-      const admission = this.ingest.sessions.admit({
+    if (this.#publishing) return this.#admit(req);
+    if (!isLoopback(this.socket.remoteAddress)) {
+      log.info({ clientIp: this.socket.remoteAddress }, 'play refused: only loopback clients may play from the embedded ingest');
+      return this.#refuse();
+    }
+    this.#bind(req, pushDomainOf(req.host, new URLSearchParams(req.query as Record<string, string>)));
+  }
+
+  /**
+   * The store decides the publish (asynchronously): until it has, the publish is not registered
+   * with the library and its media is held back, so a refused publisher never touches the live
+   * one's broadcast.
+   */
+  #admit(req: { app: string; name: string; host: string; query: Record<string, unknown> }): void {
+    const admitting = { pushed: false, packets: [] as Parameters<RtmpSession['onPacket']>[0][] };
+    this.#admitting = admitting;
+    // The library has already written Publish.Start: held back until the decision, so that a
+    // refused publisher sees its connection close instead of a publish that seemed to start.
+    this.socket.cork();
+    void this.ingest.sessions
+      .admit({
         source: 'rtmp',
         host: req.host,
         app: req.app,
@@ -136,17 +164,22 @@ class LivehookRtmpSession extends RtmpSession {
         clientIp: this.socket.remoteAddress ?? '',
         node: this.socket.localAddress ?? '',
         kick: () => this.kick(),
+        idleMs: () => Date.now() - this.#lastMediaAt,
+      })
+      .then((admission) => {
+        this.#admitting = undefined;
+        if (!admission.ok) return this.#refuse();
+        this.socket.uncork();
+        this.#push = admission.session;
+        // The publisher left while the store decided: its push starts and ends at once.
+        if (this.socket.destroyed) return this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
+        this.#bind(req, admission.session.context.domain);
+        if (admitting.pushed) this.onPush();
+        for (const packet of admitting.packets) this.onPacket(packet);
       });
-      if (!admission.ok) return this.#refuse();
-      this.#push = admission.session;
-      domain = admission.session.context.domain;
-    } else {
-      if (!isLoopback(this.socket.remoteAddress)) {
-        log.info({ clientIp: this.socket.remoteAddress }, 'play refused: only loopback clients may play from the embedded ingest');
-        return this.#refuse();
-      }
-      domain = pushDomainOf(req.host, new URLSearchParams(req.query as Record<string, string>));
-    }
+  }
+
+  #bind(req: { app: string; name: string; host: string; query: Record<string, unknown> }, domain: string | undefined): void {
     this.streamApp = req.app;
     this.streamName = req.name;
     this.streamHost = req.host;

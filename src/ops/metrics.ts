@@ -9,6 +9,8 @@ export interface Metrics {
   readonly deliveryAttempts: Counter<'outcome' | 'kind'>;
   readonly deliveryLatency: Histogram<'outcome'>;
   readonly deliveryBacklog: Gauge<'measure'>;
+  readonly eventStoreFailures: Counter;
+  readonly eventsRefused: Counter;
 }
 
 /** Frame counts of porn detection, or null while its classifier has not started. */
@@ -17,6 +19,8 @@ export type ModerationCounts = Record<'classified' | 'dropped' | 'failed' | 'pen
 export interface MetricSources {
   /** Read at each scrape, so /metrics is current without anyone polling /healthz. */
   readonly moderation?: () => ModerationCounts | null;
+  /** Events held in memory while the store refuses writes. */
+  readonly unstoredEvents?: () => number;
 }
 
 export function createMetrics(sources: MetricSources = {}): Metrics {
@@ -62,7 +66,25 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       labelNames: ['measure'],
       registers: [registry],
     }),
+    eventStoreFailures: new Counter({
+      name: 'livehook_event_store_failures_total',
+      help: 'Failed attempts to write a batch of events to the store (each is retried)',
+      registers: [registry],
+    }),
+    eventsRefused: new Counter({
+      name: 'livehook_events_refused_total',
+      help: 'Events refused because the store refused writes and --max-unstored-events were already held',
+      registers: [registry],
+    }),
   };
+  new Gauge({
+    name: 'livehook_events_unstored',
+    help: 'Events held in memory, waiting for the store to accept writes again',
+    registers: [registry],
+    collect() {
+      if (sources.unstoredEvents) this.set(sources.unstoredEvents());
+    },
+  });
   // Filled at each scrape from its source; nothing sets it directly.
   new Gauge({
     name: 'livehook_moderation_frames',

@@ -4,6 +4,8 @@
  * - `livehook_config`: sent at commit by triggers on every table the config cache reads
  *   (migration 3), whoever made the change; the handler reloads the cache.
  * - `livehook_delivery`: sent by every enqueue; the handler wakes the dispatcher.
+ * - `livehook_push`: a push session was ended by another instance (push-commands.ts); the
+ *   handler closes the publisher if this instance holds it.
  * Notifications sent while the connection is down are lost, so after every reconnect (with
  * backoff) both handlers run once, and the config is also reloaded every `SAFETY_RELOAD_MS`.
  * On SQLite there is one process per file and it already applies its own changes: nothing to do.
@@ -23,6 +25,8 @@ export interface ChangeHandlers {
   config(): Promise<void>;
   /** Deliveries were enqueued somewhere. */
   delivery(): void;
+  /** A push session was ended elsewhere (the payload names it). */
+  push?(payload: string): void;
 }
 
 export interface ChangeFeed {
@@ -82,10 +86,11 @@ class PostgresChangeFeed implements ChangeFeed {
     client.on('notification', (message) => {
       if (message.channel === CHANNELS.config) void this.#reloadConfig();
       else if (message.channel === CHANNELS.delivery) this.handlers.delivery();
+      else if (message.channel === CHANNELS.push) this.handlers.push?.(message.payload ?? '');
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNELS.config}; LISTEN ${CHANNELS.delivery}`);
+      await client.query(`LISTEN ${CHANNELS.config}; LISTEN ${CHANNELS.delivery}; LISTEN ${CHANNELS.push}`);
     } catch (rawError) {
       client.removeAllListeners();
       client.on('error', () => {}); // late errors of a client we are discarding

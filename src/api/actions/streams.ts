@@ -1,12 +1,14 @@
 /**
  * Stream actions: DescribeLiveStreamOnlineList, DropLiveStream, ForbidLiveStream,
  * ResumeLiveStream, DescribeLiveForbidStreamList. Forbidding is stored configuration (it flows
- * through the config cache, which ends a live push of that stream); dropping acts on the live
- * push directly.
+ * through the config cache, which every instance reloads, and the holder ends a live push of that
+ * stream); dropping ends the push in the store, wherever it is held, and its holder closes the
+ * publisher (media/push-sessions.ts). The online list is read from the store: every instance's pushes.
  */
 import { z } from 'zod';
 import { EndReason } from '../../media/end-reasons.js';
 import { deleteForbiddenStream, listForbiddenStreams, upsertForbiddenStream } from '../../store/forbidden-streams.js';
+import { listLivePushSessions } from '../../store/push-sessions.js';
 import { defineAction } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { apiError } from '../errors.js';
@@ -38,20 +40,18 @@ export const DescribeLiveStreamOnlineList = defineAction(
     StreamName: z.string().max(256).optional(),
   }),
   async (ctx, p) => {
-    const live = ctx.pushes
-      .list(ctx.appId)
-      .filter((s) => (p.DomainName === undefined || s.context.domain === p.DomainName) && (p.AppName === undefined || s.app === p.AppName))
-      .filter((s) => p.StreamName === undefined || s.stream === p.StreamName)
-      .sort((a, b) => a.startedAt - b.startedAt);
+    // The store has every instance's pushes; the holder is shown as a livehook extension field.
+    const live = await listLivePushSessions(ctx.db, ctx.appId, { domain: p.DomainName, app: p.AppName, stream: p.StreamName });
     const { offset, limit } = pageWindow(p);
     return {
       ...pageReply(p, live.length),
       OnlineInfo: live.slice(offset, offset + limit).map((s) => ({
-        StreamName: s.stream,
-        AppName: s.app,
-        DomainName: s.context.domain,
-        PublishTimeList: [{ PublishTime: new Date(s.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+        StreamName: s.stream_name,
+        AppName: s.app_name,
+        DomainName: s.domain_name,
+        PublishTimeList: [{ PublishTime: new Date(s.started_at ?? s.admitted_at).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
         PushToDelay: 0,
+        LivehookInstanceId: s.instance_id,
       })),
     };
   },
@@ -61,7 +61,7 @@ const streamParams = z.strictObject({ DomainName: domainName(), AppName: appName
 
 export const DropLiveStream = defineAction(streamParams, async (ctx, p) => {
   await requireDomain(ctx, p.DomainName);
-  if (!ctx.pushes.end(p.DomainName, p.AppName, p.StreamName, EndReason.dropped)) {
+  if (!(await ctx.pushes.end(p.DomainName, p.AppName, p.StreamName, EndReason.dropped))) {
     throw apiError('ResourceNotFound.StreamNotAlive');
   }
   return {};

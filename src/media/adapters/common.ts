@@ -5,7 +5,9 @@
  *
  * Adapter sessions carry no `kick`: livehook cannot close a publisher inside nginx, SRS or
  * MediaMTX. DropLiveStream / ForbidLiveStream end the session in livehook (event 0) while the
- * media server keeps the connection; its later "unpublish" hook is then a no-op.
+ * media server keeps the connection; its later "unpublish" hook is then a no-op. An "unpublish"
+ * hook that reaches an instance other than the one its publish reached ends the session through
+ * the store (`endedElsewhere`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,7 +16,7 @@ import type { Logger } from 'pino';
 import { randomDecimalId, recordFileReady, type LiveEvent, type RecordFileInfo } from '../../events/builders.js';
 import type { EventSink } from '../../events/emit.js';
 import { EndReason } from '../end-reasons.js';
-import type { PublishRequest, PushSession, PushSessions } from '../push-sessions.js';
+import type { IngestSource, PublishRequest, PushSession, PushSessions } from '../push-sessions.js';
 import type { ProbeMedia } from './probe.js';
 
 export interface HookDeps {
@@ -98,8 +100,8 @@ export class AdapterSessions {
   }
 
   /** Admission of a media server's publish; an admitted push is tracked by its connection. */
-  admit(connection: string, request: PublishRequest): TrackedAdmission {
-    const admission = this.#pushes.admit(request);
+  async admit(connection: string, request: PublishRequest): Promise<TrackedAdmission> {
+    const admission = await this.#pushes.admit(request);
     return admission.ok ? { ok: true, entry: this.#track(connection, admission.session) } : admission;
   }
 
@@ -109,6 +111,15 @@ export class AdapterSessions {
     if (live) await this.#pushes.ended(entry.session, EndReason.sourceEnded);
     this.ended(entry);
     return live;
+  }
+
+  /**
+   * The media server says a push is over, and this instance does not hold it (its publish hook
+   * reached another instance): it is ended in the store wherever it started. False when no other
+   * instance holds a live push of the stream from this source and client.
+   */
+  endedElsewhere(source: IngestSource, domain: string | undefined, app: string, stream: string, clientIp: string): Promise<boolean> {
+    return domain ? this.#pushes.endHeldElsewhere(source, domain, app, stream, clientIp) : Promise.resolve(false);
   }
 
   #track(connection: string, session: PushSession): Tracked {

@@ -90,7 +90,7 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
       pushes.forget(previous.session);
       sessions.delete(previous);
     }
-    const admission = sessions.admit(connection, {
+    const admission = await sessions.admit(connection, {
       source: 'mediamtx',
       host: '',
       app: names.app,
@@ -122,6 +122,13 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
       const names = splitMediamtxPath(pathName);
       const entry = names && sessions.find(connectionOf(request, pathName), names.app, names.stream);
       const about = { route, app: names?.app, stream: names?.stream, path: pathName, sourceType: params.source_type, sourceId: params.source_id };
+      if (!entry && name === 'not-ready' && names) {
+        const domain = pushDomainOf('', new URLSearchParams(params.query ?? ''));
+        if (await sessions.endedElsewhere('mediamtx', domain, names.app, names.stream, '')) {
+          log.info({ ...about, domain, decision: 'ended', reason: 'the push was held by another instance' }, 'hook');
+          return json(reply, 200, { code: 0 });
+        }
+      }
       if (!entry) {
         log.info({ ...about, decision: 'ignored', reason: 'no push of this path was authorised (only publishers that passed /hooks/mediamtx/auth are reported)' }, 'hook');
         return json(reply, 404, { error: 'no authorised push for this path' });

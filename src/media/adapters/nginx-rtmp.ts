@@ -92,7 +92,7 @@ export function registerNginxRtmpRoutes(
       return answer(reply, 403, reason);
     };
     if (!app || !stream) return refuse('the publish has no app or stream name');
-    const admission = sessions.admit(connectionOf(request, f), {
+    const admission = await sessions.admit(connectionOf(request, f), {
       source: 'nginx-rtmp',
       host,
       app,
@@ -115,6 +115,10 @@ export function registerNginxRtmpRoutes(
     const stream = f.name ?? '';
     const domain = pushDomainOf(hostOf(f.tcurl), new URLSearchParams(extra));
     const entry = sessions.find(connectionOf(request, f), app, stream);
+    if (!entry && (await sessions.endedElsewhere('nginx-rtmp', domain, app, stream, f.addr ?? ''))) {
+      log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'ended', reason: 'the push was held by another instance' }, 'hook');
+      return answer(reply, 200, 'ok');
+    }
     if (!entry || !(await sessions.sourceEnded(entry))) {
       log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'ignored', reason: entry ? 'the push had already ended in livehook' : 'no push of this connection' }, 'hook');
       return answer(reply, 200, 'ok');

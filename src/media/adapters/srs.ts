@@ -58,7 +58,7 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
           return reply200(reply, 403, reason);
         };
         if (!app || !stream) return refuse('the publish has no app or stream name');
-        const admission = sessions.admit(connection, {
+        const admission = await sessions.admit(connection, {
           source: 'srs',
           host,
           app,
@@ -75,6 +75,10 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
       }
       case 'on_unpublish': {
         const entry = sessions.find(connection, app, stream);
+        if (!entry && (await sessions.endedElsewhere('srs', domain, app, stream, field(body.ip)))) {
+          log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'ended', reason: 'the push was held by another instance' }, 'hook');
+          return reply200(reply, 0);
+        }
         if (!entry || !(await sessions.sourceEnded(entry))) {
           log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'ignored', reason: entry ? 'the push had already ended in livehook' : 'no push of this client' }, 'hook');
           return reply200(reply, 0);

@@ -1,0 +1,118 @@
+/**
+ * Push sessions in the store (table `push_sessions`, meanings in schema.ts): one small function
+ * per statement. The partial unique index `push_sessions_one_live` is what keeps one live push per
+ * (account, domain, app, stream) across every instance: an admission that violates it is refused.
+ * Ends are conditional (`ended_at IS NULL`), so whoever ends a session first is the only one that
+ * writes its event 0, however many instances try at once.
+ */
+import type { Insertable, Selectable } from 'kysely';
+import type { Db } from './database.js';
+import type { PushSessionsTable } from './schema.js';
+
+export type PushSessionRow = Selectable<PushSessionsTable>;
+export type NewPushSession = Omit<
+  Insertable<PushSessionsTable>,
+  'id' | 'state' | 'started_at' | 'ended_at' | 'end_errcode' | 'end_errmsg' | 'width' | 'height' | 'video_codec' | 'audio_codec'
+>;
+
+/** Inserts the row of an admitted push; throws a unique violation when the stream already has a live one. */
+export async function insertAdmittedPushSession(db: Db, row: NewPushSession): Promise<number> {
+  const inserted = await db
+    .insertInto('push_sessions')
+    .values({ ...row, state: 'admitted', width: 0, height: 0, video_codec: '', audio_codec: '' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(inserted.id);
+}
+
+/** The live session of a stream (admitted or started), if any. */
+export function findLivePushSession(db: Db, appId: number, domain: string, app: string, stream: string): Promise<PushSessionRow | undefined> {
+  return db
+    .selectFrom('push_sessions')
+    .selectAll()
+    .where('app_id', '=', appId)
+    .where('domain_name', '=', domain)
+    .where('app_name', '=', app)
+    .where('stream_name', '=', stream)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Admitted → started; false when the session is no longer admitted (ended meanwhile). */
+export async function markPushSessionStarted(
+  db: Db,
+  id: number,
+  start: { startedAt: number; width: number; height: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('push_sessions')
+    .set({ state: 'started', started_at: start.startedAt, last_seen_at: start.startedAt, width: start.width, height: start.height })
+    .where('id', '=', id)
+    .where('state', '=', 'admitted')
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Ends a live session; false when it had already ended (someone else wrote its end). */
+export async function markPushSessionEnded(
+  db: Db,
+  id: number,
+  end: { endedAt: number; errcode: number; errmsg: string; width: number; height: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('push_sessions')
+    .set({ state: 'ended', ended_at: end.endedAt, end_errcode: end.errcode, end_errmsg: end.errmsg, width: end.width, height: end.height })
+    .where('id', '=', id)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Removes an admitted session that never started (no event was ever written for it). */
+export async function deleteAdmittedPushSession(db: Db, id: number): Promise<boolean> {
+  const result = await db
+    .deleteFrom('push_sessions')
+    .where('id', '=', id)
+    .where('state', '=', 'admitted')
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** The owner's heartbeat: its live sessions were seen alive at `now`. */
+export async function touchLivePushSessions(db: Db, instanceId: string, now: number): Promise<void> {
+  await db.updateTable('push_sessions').set({ last_seen_at: now }).where('instance_id', '=', instanceId).where('ended_at', 'is', null).execute();
+}
+
+/** Which of `ids` have ended (by another instance, a hook elsewhere, or recovery). */
+export async function endedPushSessionIds(db: Db, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('push_sessions').select('id').where('id', 'in', [...ids]).where('ended_at', 'is not', null).execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** Started, not ended: the account's live pushes on every instance, oldest first. */
+export function listLivePushSessions(
+  db: Db,
+  appId: number,
+  filter: { domain?: string | undefined; app?: string | undefined; stream?: string | undefined },
+): Promise<PushSessionRow[]> {
+  let query = db.selectFrom('push_sessions').selectAll().where('app_id', '=', appId).where('state', '=', 'started').where('ended_at', 'is', null);
+  if (filter.domain !== undefined) query = query.where('domain_name', '=', filter.domain);
+  if (filter.app !== undefined) query = query.where('app_name', '=', filter.app);
+  if (filter.stream !== undefined) query = query.where('stream_name', '=', filter.stream);
+  return query.orderBy('started_at').orderBy('id').execute();
+}
+
+/** Live sessions whose owner has no instance row any more (its lease was claimed, or it is gone). */
+export function orphanedPushSessions(db: Db, limit: number): Promise<PushSessionRow[]> {
+  return db
+    .selectFrom('push_sessions')
+    .selectAll()
+    .where('ended_at', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('instances').select('instances.id').whereRef('instances.id', '=', 'push_sessions.instance_id'))))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
