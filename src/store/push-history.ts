@@ -3,11 +3,9 @@
  * …PublishedList, …PushInfoList), and removing old ended ones. The rows are written by the push
  * lifecycle (media/push-sessions); this file only reads them, and prunes them past retention.
  */
-import { sql, type Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { PushSessionsTable } from './schema.js';
-
-export type PushSessionRow = Selectable<PushSessionsTable>;
+import type { PushSessionRow } from './push-sessions.js';
 
 export interface SessionHistoryFilter {
   readonly appId: number;
@@ -85,18 +83,6 @@ export async function pagePublishedStreams(
   ]);
   return { total: Number(n), rows };
 }
-
-/** The stream's live session, if any (at most one: a unique index). */
-export const findLiveSession = (db: Db, appId: number, domain: string, app: string, stream: string): Promise<PushSessionRow | undefined> =>
-  db
-    .selectFrom('push_sessions')
-    .selectAll()
-    .where('app_id', '=', appId)
-    .where('domain_name', '=', domain)
-    .where('app_name', '=', app)
-    .where('stream_name', '=', stream)
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
 
 /** Started, not ended sessions of the account (every instance's), oldest first. */
 export async function pageLiveSessions(

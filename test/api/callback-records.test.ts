@@ -11,13 +11,13 @@ import type { CallbackEventInfo } from 'tencentcloud-sdk-nodejs/tencentcloud/ser
 import { beijingTime } from '../../src/api/beijing-time.js';
 import { bindDomain, callAction, describeEvents, waitUntil } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
+import { utcTime as utc } from '../../src/api/actions/history-time.js';
 import { errorCode, startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 import { addTenantB } from '../helpers/media-rules.js';
 import { Receiver } from '../helpers/receiver.js';
 
 const DOMAIN = 'push.records.example.com';
 const STREAM = 'records_1';
-const utc = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + 'Z';
 
 describe('DescribeCallbackRecordsList', () => {
   let lh: TestLivehook;

@@ -5,13 +5,8 @@
  */
 import { z } from 'zod';
 import type { MeterReading } from '../../media/stream-meter.js';
-import {
-  findLiveSession,
-  pageLiveSessions,
-  pagePublishedStreams,
-  pageSessionHistory,
-  type PushSessionRow,
-} from '../../store/push-history.js';
+import { pageLiveSessions, pagePublishedStreams, pageSessionHistory } from '../../store/push-history.js';
+import { findLivePushSession, type PushSessionRow } from '../../store/push-sessions.js';
 import { defineAction, type ActionContext } from '../action.js';
 import { beijingTime } from '../beijing-time.js';
 import { appName, domainName, flag, integer, pageReply, pageWindow, pagingShape } from '../params.js';
@@ -27,7 +22,7 @@ export const DescribeLiveStreamState = defineAction(
     if (domain?.appId === ctx.appId && ctx.config.forbiddenUntil(p.DomainName, p.AppName, p.StreamName) !== undefined) {
       return { StreamState: 'forbid' };
     }
-    const live = await findLiveSession(ctx.db, ctx.appId, p.DomainName, p.AppName, p.StreamName);
+    const live = await findLivePushSession(ctx.db, ctx.appId, p.DomainName, p.AppName, p.StreamName);
     return { StreamState: live ? 'active' : 'inactive' };
   },
 );
