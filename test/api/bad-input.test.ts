@@ -155,6 +155,12 @@ const VALID: Record<string, () => unknown> = {
   FlvSpecialParam: () => ({ UploadInRecording: false }),
   RemoveWatermark: () => false,
   CosStore: () => 0,
+  // Stream state and history
+  IsFilter: () => 0,
+  IsStrict: () => 0,
+  IsAsc: () => 1,
+  PushDomain: () => SEED_DOMAIN,
+  ResultCode: () => 0,
 };
 
 function validValue(action: string, key: string): unknown {

@@ -35,7 +35,7 @@ export const DescribeCallbackRecordsList = defineAction(
     PageNum: integer(1, 100000),
     PageSize: integer(1, 100),
     EventType: eventType().optional(),
-    ResultCode: z.number().int().optional(),
+    ResultCode: integer(0, 2 ** 31 - 1).optional(),
   }),
   async (ctx, p) => {
     const { from, to } = checkRange(p.StartTime, p.EndTime, RANGE_LIMITS.callbacks);
