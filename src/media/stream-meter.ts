@@ -1,13 +1,15 @@
 /**
  * Measures a live push from its media packets: video and audio bitrates and frame rates, GOP,
- * codecs and audio sample rate (DescribeLiveStreamPushInfoList, docs/stream-history.md).
+ * codecs and audio sample rate; and keeps the rates the publisher declares in its metadata
+ * (DescribeLiveStreamPushInfoList, docs/stream-history.md).
  *
  * StreamMeter is pure: it is fed one sample per packet and computes its figures over the last
  * WINDOW_MS of media time (the packets' own timestamps, not the clock), so a push read in a burst
  * measures what it carries, and tests feed it without waiting. `flvSample` turns an RTMP/FLV
- * packet as node-media-server parses it into a sample. StreamMeters keeps one meter per live
- * push of this process, by its `sequence`.
+ * packet as node-media-server parses it into a sample, `flvMetadata` its script data into the
+ * declared rates. StreamMeters keeps one meter per live push of this process, by its `sequence`.
  */
+import { decodeAmf0Data } from 'node-media-server/src/protocol/amf.js';
 
 export interface MediaSample {
   readonly kind: 'audio' | 'video';
@@ -40,7 +42,20 @@ export interface MeterReading {
   readonly videoCodec: string;
   readonly audioCodec: string;
   readonly audioSampleRate: number;
+  /** What the publisher's metadata declares (bits per second, frames per second); 0 when it does not. */
+  readonly metaVideoBps: number;
+  readonly metaAudioBps: number;
+  readonly metaFps: number;
 }
+
+/** Rates a publisher declares in its `onMetaData`. */
+export interface DeclaredRates {
+  readonly videoBps: number;
+  readonly audioBps: number;
+  readonly fps: number;
+}
+
+const NOTHING_DECLARED: DeclaredRates = { videoBps: 0, audioBps: 0, fps: 0 };
 
 /** Figures are averaged over this much media time. */
 export const WINDOW_MS = 5_000;
@@ -95,6 +110,11 @@ export class StreamMeter {
   #framesSinceKey = 0;
   #gopMs = 0;
   #gopFrames = 0;
+  #declared = NOTHING_DECLARED;
+
+  onMetadata(declared: DeclaredRates): void {
+    this.#declared = declared;
+  }
 
   onPacket(sample: MediaSample): void {
     const track = sample.kind === 'video' ? this.#video : this.#audio;
@@ -127,6 +147,9 @@ export class StreamMeter {
       videoCodec: this.#video.codec,
       audioCodec: this.#audio.codec,
       audioSampleRate: this.#sampleRate,
+      metaVideoBps: this.#declared.videoBps,
+      metaAudioBps: this.#declared.audioBps,
+      metaFps: this.#declared.fps,
     };
   }
 }
@@ -150,7 +173,9 @@ export class StreamMeters {
   onFlvPacket(sequence: string | undefined, packet: FlvPacket): void {
     if (sequence === undefined) return;
     const sample = flvSample(packet);
-    if (sample) this.of(sequence).onPacket(sample);
+    if (sample) return this.of(sequence).onPacket(sample);
+    const declared = flvMetadata(packet);
+    if (declared) this.of(sequence).onMetadata(declared);
   }
 
   /** The push ended: forget its meter. */
@@ -244,4 +269,24 @@ export function flvSample(packet: FlvPacket): MediaSample | undefined {
     };
   }
   return undefined;
+}
+
+/** A non-negative finite number from metadata, else 0. */
+const rate = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+
+/**
+ * The rates declared by a script-data packet that carries `onMetaData` (`@setDataFrame` from an
+ * RTMP publisher); undefined for any other packet. FLV metadata gives data rates in kbit/s.
+ */
+export function flvMetadata(packet: FlvPacket): DeclaredRates | undefined {
+  if (packet.codec_type !== 18 || packet.data.length === 0) return undefined;
+  let data;
+  try {
+    data = decodeAmf0Data(packet.data);
+  } catch {
+    return undefined; // malformed script data from a publisher: not metadata
+  }
+  if ((data.cmd !== '@setDataFrame' && data.cmd !== 'onMetaData') || !data.dataObj) return undefined;
+  const d = data.dataObj;
+  return { videoBps: Math.round(rate(d.videodatarate) * 1000), audioBps: Math.round(rate(d.audiodatarate) * 1000), fps: rate(d.framerate) };
 }

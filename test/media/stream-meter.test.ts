@@ -1,5 +1,5 @@
 /**
- * StreamMeter: bitrates, frame rates, GOP, codecs and sample rate from per-packet samples. First
+ * StreamMeter: bitrates, frame rates, GOP, codecs, sample rate and declared rates. First
  * from an exact synthetic schedule, then from a real FLV made by ffmpeg (H.264 + AAC at known
  * rates), its tags parsed by node-media-server's own FLV parser (as the embedded ingest parses a
  * push) and turned into samples by flvSample.
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flvSample, StreamMeter, StreamMeters, WINDOW_MS, type FlvPacket } from '../../src/media/stream-meter.js';
+import { flvMetadata, flvSample, StreamMeter, StreamMeters, WINDOW_MS, type FlvPacket } from '../../src/media/stream-meter.js';
 import { requireFfmpeg } from '../helpers/ffmpeg.js';
 import { tempDir } from '../helpers/livehook.js';
 
@@ -54,6 +54,7 @@ test('a timestamp jump back (a new timeline) starts the window afresh; nothing y
   const meter = new StreamMeter();
   assert.deepEqual(meter.reading(), {
     videoBps: 0, audioBps: 0, videoFps: 0, audioFps: 0, gopMs: 0, gopFrames: 0, videoCodec: '', audioCodec: '', audioSampleRate: 0,
+    metaVideoBps: 0, metaAudioBps: 0, metaFps: 0,
   });
   for (let t = 50_000; t < 55_000; t += 40) meter.onPacket({ kind: 'video', timestampMs: t, bytes: 500, keyframe: false, config: false, codec: 'H264' });
   for (let t = 0; t < 2_000; t += 20) meter.onPacket({ kind: 'video', timestampMs: t, bytes: 500, keyframe: false, config: false, codec: 'H264' });
@@ -73,7 +74,9 @@ test('StreamMeters: one meter per push sequence, fed FLV packets by the ingest, 
   meters.onFlvPacket(undefined, Flv.parserTag(9, 0, keyframe.length, keyframe));
   assert.equal(meters.get('333'), undefined, 'a packet of no push is dropped');
   meters.onFlvPacket('333', Flv.parserTag(18, 0, 3, Buffer.from([2, 0, 0])));
-  assert.equal(meters.get('333'), undefined, 'script data is not media');
+  assert.equal(meters.get('333'), undefined, 'script data that is not metadata is ignored');
+  meters.onFlvPacket('333', Flv.parserTag(18, 0, 4, Buffer.from([2, 0xff, 0xff, 0x41])));
+  assert.equal(meters.get('333'), undefined, 'so is malformed script data');
   for (const at of [0, 40, 80]) meters.onFlvPacket('333', Flv.parserTag(9, at, keyframe.length, keyframe));
   assert.deepEqual([meters.get('333')?.reading().videoFps, meters.get('333')?.reading().videoCodec], [25, 'H264']);
 });
@@ -112,11 +115,14 @@ test('a real FLV from ffmpeg (H.264 25 fps ~400 kb/s, AAC 48 kHz 64 kb/s) throug
     const meter = new StreamMeter();
     let samples = 0;
     for (const tag of flvTags(fs.readFileSync(file))) {
-      const sample = flvSample(Flv.parserTag(tag.type, tag.time, tag.data.length, tag.data));
+      const packet = Flv.parserTag(tag.type, tag.time, tag.data.length, tag.data);
+      const sample = flvSample(packet);
       if (sample) {
         meter.onPacket(sample);
         samples++;
       }
+      const declared = flvMetadata(packet);
+      if (declared) meter.onMetadata(declared);
     }
     assert.ok(samples > 500, `${samples} samples`);
     const r = meter.reading();
@@ -126,6 +132,8 @@ test('a real FLV from ffmpeg (H.264 25 fps ~400 kb/s, AAC 48 kHz 64 kb/s) throug
     assert.ok(r.videoBps > 300_000 && r.videoBps < 500_000, `videoBps ${r.videoBps}`);
     assert.ok(r.audioBps > 50_000 && r.audioBps < 80_000, `audioBps ${r.audioBps}`);
     assert.deepEqual([r.gopMs, r.gopFrames], [2_000, 50]);
+    // ffmpeg declares its target rates in onMetaData: bit rate / 1024 kbit/s, and the frame rate.
+    assert.deepEqual([r.metaVideoBps, r.metaAudioBps, r.metaFps], [390_625, 62_500, 25]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

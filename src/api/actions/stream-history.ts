@@ -115,6 +115,9 @@ const UNMEASURED: MeterReading = {
   videoCodec: '',
   audioCodec: '',
   audioSampleRate: 0,
+  metaVideoBps: 0,
+  metaAudioBps: 0,
+  metaFps: 0,
 };
 
 /** PushDataInfo: the store's fields, and the media figures when this process measures the push. */
@@ -135,10 +138,9 @@ function toPushDataInfo(ctx: ActionContext, s: PushSessionRow) {
     Vcodec: m.videoCodec || s.video_codec.toUpperCase(),
     Resolution: resolution(s),
     AsampleRate: m.audioSampleRate,
-    // Figures the publisher declares in its metadata: not read by livehook.
-    MetaAudioSpeed: 0,
-    MetaVideoSpeed: 0,
-    MetaFps: 0,
+    MetaAudioSpeed: m.metaAudioBps,
+    MetaVideoSpeed: m.metaVideoBps,
+    MetaFps: Math.round(m.metaFps),
   };
 }
 
