@@ -24,7 +24,7 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
     readonly id: string;
     readonly socket: Socket;
     readonly rtmp: Rtmp;
-    broadcast: { publishGraceMs: number; subscribers: Map<string, unknown> };
+    broadcast: { publishGraceMs: number; subscribers: Map<string, unknown>; publisher: unknown };
     ip: string;
     isPublisher: boolean;
     streamHost: string;
@@ -52,6 +52,8 @@ declare module 'node-media-server/src/server/broadcast_server.js' {
     constructor(streamPath: string);
     publishGraceMs: number;
     subscribers: Map<string, unknown>;
+    /** The publishing session, null when none. */
+    publisher: unknown;
   }
   export = BroadcastServer;
 }

@@ -44,6 +44,9 @@ class LivehookRtmpSession extends RtmpSession {
   #refused = false;
   #push: PushSession | undefined;
   #lastMediaAt = Date.now();
+  #released!: () => void;
+  /** Resolves once the library has let go of this connection's stream (its close was handled). */
+  readonly released = new Promise<void>((resolve) => (this.#released = resolve));
   /** Set while the store decides the publish: media that arrives meanwhile waits here. */
   #admitting: { pushed: boolean; packets: Parameters<RtmpSession['onPacket']>[0][] } | undefined;
   #metadataWait: NodeJS.Timeout | undefined;
@@ -119,6 +122,7 @@ class LivehookRtmpSession extends RtmpSession {
     };
     this.onClose = () => {
       libraryOnClose();
+      this.#released();
       this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
     };
   }
@@ -167,15 +171,25 @@ class LivehookRtmpSession extends RtmpSession {
         idleMs: () => Date.now() - this.#lastMediaAt,
       })
       .then((admission) => {
-        this.#admitting = undefined;
         if (!admission.ok) return this.#refuse();
         this.socket.uncork();
         this.#push = admission.session;
         // The publisher left while the store decided: its push starts and ends at once.
-        if (this.socket.destroyed) return this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
+        if (this.socket.destroyed) {
+          this.#admitting = undefined;
+          return this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
+        }
         this.#bind(req, admission.session.context.domain);
-        if (admitting.pushed) this.onPush();
-        for (const packet of admitting.packets) this.onPacket(packet);
+        const publish = (): void => {
+          this.#admitting = undefined;
+          if (admitting.pushed) this.onPush();
+          for (const packet of admitting.packets) this.onPacket(packet);
+        };
+        // A reconnect took over from a publisher whose socket livehook has just destroyed: the
+        // library frees the stream path when that socket's 'close' is handled, maybe not yet.
+        const previous = this.broadcast.publisher as LivehookRtmpSession | null;
+        if (previous && previous !== this && previous.socket.destroyed) void previous.released.then(publish);
+        else publish();
       });
   }
 

@@ -2,10 +2,15 @@
  * Livehook ending live pushes (issue 4 §3–4): DropLiveStream, ForbidLiveStream (until
  * ResumeLiveStream or its ResumeTime), ForbidLiveDomain — each ends the real ffmpeg push and sends
  * event 0 with errcode 10 — and a publisher that vanishes (SIGKILL) gives event 0 with the network
- * errcode (12) within 2 s.
+ * errcode (12) within 2 s. A publisher that reconnects while its old connection has gone quiet
+ * but not timed out (OBS after a network blip, docs/live-state.md; the quiet connection is an
+ * ffmpeg stopped with SIGSTOP) takes its stream over at once: the old push ends (errcode 12,
+ * "reconnected") before the new push starts; another query is still refused.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EndReason } from '../../src/media/end-reasons.js';
+import { TAKEOVER_IDLE_MS } from '../../src/media/push-sessions.js';
 import { callAction, forStream, sleep } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg, startPush, type Push, type PushResult } from '../helpers/ffmpeg.js';
 import { errorCode, startTestLivehook, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
@@ -193,5 +198,59 @@ describe('embedded RTMP ingest: livehook ends live pushes', () => {
     assert.equal(payload.errcode, 12);
     assert.equal(payload.sequence, begin.sequence);
     assert.equal(livehook.pushes.find(DOMAIN, 'live', stream), undefined, 'no longer live');
+  });
+
+  test('a reconnect (same address and query) takes over its quiet old connection at once, old push ended first; another query is refused', async () => {
+    const stream = 'blip';
+    const query = 'client=obs1';
+    const withQuery = (q: string): string => `${url(stream)}?${q}`;
+    const tcUrl = `rtmp://${DOMAIN}/live`;
+    const old = startPush({ url: withQuery(query), tcUrl, noDelay: true });
+    running.add(old);
+    await receiver.waitFor(1, { path: '/begin', filter: forStream(stream), timeoutMs: 10_000 });
+
+    // The same URL while the old connection still sends media: refused, the old push goes on.
+    const duplicate = await push({ url: withQuery(query), tcUrl, seconds: REFUSED_PUSH_SECONDS });
+    assert.notEqual(duplicate.code, 0, `a second live connection is refused\n${describeResult(duplicate)}`);
+    assert.ok(old.running);
+
+    // Network blip: the old connection goes quiet without closing.
+    process.kill(old.pid, 'SIGSTOP');
+    await sleep(TAKEOVER_IDLE_MS + 300);
+
+    // Another publisher (another query) is refused even now.
+    const stranger = await push({ url: withQuery('client=someone-else'), tcUrl, seconds: REFUSED_PUSH_SECONDS });
+    assert.notEqual(stranger.code, 0, `a different publisher is refused\n${describeResult(stranger)}`);
+    assert.equal(receiver.received(forStream(stream)).length, 1, 'no event for the refused publishers');
+
+    // The same publisher reconnects: it takes over at once.
+    const reconnectedAt = Date.now();
+    const fresh = startPush({ url: withQuery(query), tcUrl, noDelay: true });
+    running.add(fresh);
+    const [, secondBegin] = await receiver.waitFor(2, { path: '/begin', filter: forStream(stream), timeoutMs: 10_000 });
+    const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 5_000 });
+    assert.ok(secondBegin!.at - reconnectedAt < 3_000, `the reconnect started within 3 s (${secondBegin!.at - reconnectedAt} ms)`);
+    const events = receiver.received(forStream(stream)).map((r) => r.json as { event_type: number; sequence: string; errcode: number; errmsg: string });
+    const [first, ended, started] = events;
+    assert.deepEqual(events.map((e) => e.event_type), [1, 0, 1], 'old start, old end, new start');
+    assert.equal(ended!.sequence, first!.sequence, 'the end is the old push');
+    assert.notEqual(started!.sequence, first!.sequence, 'the reconnect is a new push');
+    assert.deepEqual([end!.json as { errcode: number; errmsg: string }].map((e) => [e.errcode, e.errmsg]), [[EndReason.replaced.errcode, EndReason.replaced.errmsg]]);
+    // Stored in that order: the old push's end before the new push's start.
+    const logged = await callAction<{ EventList: { EventType: number; Sequence: string }[] }>(client, 'DescribeCallbackEvents', { StreamName: stream, PageSize: 10 });
+    const stored = logged.EventList.map((e) => `${e.EventType}:${e.Sequence}`).reverse();
+    const endAt = stored.indexOf(`0:${first!.sequence}`);
+    const startAt = stored.indexOf(`1:${started!.sequence}`);
+    assert.ok(endAt >= 0 && startAt > endAt, `old end stored before new start: ${stored.join(', ')}`);
+
+    // livehook closed the old connection; the new one is the live push.
+    process.kill(old.pid, 'SIGCONT');
+    await old.done;
+    assert.ok(fresh.running, 'the reconnected publisher goes on');
+    const online = await callAction<{ TotalNum: number }>(client, 'DescribeLiveStreamOnlineList', { StreamName: stream });
+    assert.equal(online.TotalNum, 1);
+    const result = await fresh.stop();
+    assert.equal(result.code, 0, describeResult(result));
+    await receiver.waitFor(2, { path: '/end', filter: forStream(stream), timeoutMs: 5_000 });
   });
 });
