@@ -72,6 +72,7 @@ export const OPTIONS = {
   ffprobePath: { flag: 'ffprobe-path', schema: z.string().min(1), default: 'ffprobe', help: 'The ffprobe binary (size and duration of recordings that media-server hooks report); a bare name is looked up on PATH' },
   instanceLeaseMs: { flag: 'instance-lease-ms', schema: z.coerce.number().int().min(1000), default: 30000, help: 'Instance lease: an instance silent this long is taken for dead and its pushes are ended by a survivor (renewed every lease/6, at most 5 s)' },
   maxUnstoredEvents: { flag: 'max-unstored-events', schema: positiveInt, default: 10000, help: 'Events kept in memory while the store refuses writes (disk full, database down); beyond it new events are refused' },
+  streamHistoryDays: { flag: 'stream-history-days', schema: z.coerce.number().positive(), default: 60, help: 'How long ended push sessions stay as stream history (DescribeLiveStreamEventList, …PublishedList)' },
 } as const;
 
 type Options = typeof OPTIONS;

@@ -28,6 +28,7 @@ import { InstanceLease } from './media/instance-lease.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { EmbeddedRtmpServer } from './media/rtmp-server.js';
+import { StreamMeters } from './media/stream-meter.js';
 import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
 import { createLogger } from './ops/log.js';
@@ -141,6 +142,11 @@ export async function startLivehook(
   const lease = new InstanceLease({ store, pushes, leaseMs: config.instanceLeaseMs, log: log.child({ part: 'instances' }) });
   await lease.start();
   cache.onChange(() => pushes.revalidate());
+  // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
+  const meters = new StreamMeters();
+  pushes.onLifecycle((change, session) => {
+    if (change === 'ended') meters.close(session.context.sequence);
+  });
   const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
   const filesDir = path.join(config.dataDir, 'files');
   const ffmpeg = ffmpegAvailable(config.ffmpegPath);
@@ -167,7 +173,10 @@ export async function startLivehook(
   const fileRetention = new FileRetention(filesDir, config.fileRetentionDays * DAY_MS, captureLog, (before) =>
     deleteModerationResultsBefore(store.db, before),
   );
-  const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }));
+  const retention = new RetentionSweeper(outbox, config.eventRetentionDays * DAY_MS, log.child({ part: 'retention' }), {
+    db: store.db,
+    retentionMs: config.streamHistoryDays * DAY_MS,
+  });
 
   const http: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -182,6 +191,7 @@ export async function startLivehook(
     metrics,
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
     pushes,
+    meters,
     get publicUrl() {
       return publicUrl;
     },

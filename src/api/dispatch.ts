@@ -7,6 +7,7 @@ import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
 import type { PushSessions } from '../media/push-sessions.js';
+import type { StreamMeters } from '../media/stream-meter.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Db } from '../store/database.js';
 import type { DeliveryAccess } from './action.js';
@@ -22,6 +23,7 @@ export interface ApiDeps {
   readonly delivery: DeliveryAccess;
   readonly publicUrl: string;
   readonly pushes: PushSessions;
+  readonly meters?: StreamMeters | undefined;
 }
 
 /** What a caller proved before the handler runs: whose account, and the raw parameters. */
@@ -69,6 +71,7 @@ export async function answerAction(
         delivery: deps.delivery,
         publicUrl: deps.publicUrl,
         pushes: deps.pushes,
+        meters: deps.meters,
       },
       params,
     );

@@ -1,6 +1,7 @@
 /** Every action livehook answers, by its exact Tencent name. Each resource file owns its actions. */
 import type { ActionTable } from './action.js';
 import * as callbackEvents from './actions/callback-events.js';
+import * as callbackRecords from './actions/callback-records.js';
 import * as callbackRules from './actions/callback-rules.js';
 import * as callbackTemplates from './actions/callback-templates.js';
 import * as domains from './actions/domains.js';
@@ -11,6 +12,7 @@ import * as remotePushAuth from './actions/remote-push-auth.js';
 import * as recordTemplates from './actions/record-templates.js';
 import * as snapshotRules from './actions/snapshot-rules.js';
 import * as snapshotTemplates from './actions/snapshot-templates.js';
+import * as streamHistory from './actions/stream-history.js';
 import * as streams from './actions/streams.js';
 
 const pick = <T extends object>(module: T): ActionTable =>
@@ -31,6 +33,8 @@ export const ACTIONS: ActionTable = Object.freeze({
   ...pick(recordTemplates),
   ...pick(recordRules),
   ...pick(moderationResults),
+  ...pick(callbackRecords),
+  ...pick(streamHistory),
 });
 
 export const findAction = (name: string) => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);

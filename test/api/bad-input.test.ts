@@ -160,6 +160,12 @@ const VALID: Record<string, () => unknown> = {
   TimeoutMs: () => 1000,
   Retries: () => 1,
   OnFailure: () => 'allow',
+  // Stream state and history
+  IsFilter: () => 0,
+  IsStrict: () => 0,
+  IsAsc: () => 1,
+  PushDomain: () => SEED_DOMAIN,
+  ResultCode: () => 0,
 };
 
 function validValue(action: string, key: string): unknown {

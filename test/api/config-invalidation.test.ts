@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { utcTime } from '../../src/api/actions/history-time.js';
 import { ACTIONS } from '../../src/api/router.js';
 import { ConfigCache } from '../../src/bindings/config-cache.js';
 import type { Db } from '../../src/store/database.js';
@@ -32,6 +33,7 @@ let livehook: TestLivehook;
 let baseTemplateId: number;
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}${++counter}`;
+const utcMinutesAgo = (minutes: number): string => utcTime(Date.now() - minutes * 60_000);
 const running = new Set<Push>();
 
 const newDomain = async (call: Call): Promise<string> => {
@@ -120,6 +122,11 @@ const FIXTURES: Record<string, Fixture> = {
 
   DescribeLiveForbidStreamList: async () => ({}),
   DescribeLiveStreamOnlineList: async () => ({}),
+  DescribeLiveStreamState: async () => ({ DomainName: BASE_DOMAIN, AppName: 'live', StreamName: 'nobody' }),
+  DescribeLiveStreamEventList: async () => ({ StartTime: utcMinutesAgo(60), EndTime: utcMinutesAgo(0) }),
+  DescribeLiveStreamPublishedList: async () => ({ DomainName: BASE_DOMAIN, StartTime: utcMinutesAgo(60), EndTime: utcMinutesAgo(0), PageSize: 10 }),
+  DescribeLiveStreamPushInfoList: async () => ({}),
+  DescribeCallbackRecordsList: async () => ({ StartTime: utcMinutesAgo(60), EndTime: utcMinutesAgo(0), DomainName: BASE_DOMAIN, PageNum: 1, PageSize: 10 }),
   DropLiveStream: async () => {
     const StreamName = unique('drop');
     const live = startPush({ url: rtmpUrl(StreamName), tcUrl });

@@ -30,7 +30,7 @@ import { requireCallbackTemplate } from './callback-templates.js';
 const MAX_RESEND_PER_CALL = 10_000;
 
 const CODES = EVENT_TYPES.map((d) => d.eventType).sort((a, b) => a - b);
-const eventType = () => integer(CODES[0]!, CODES.at(-1)!).refine((t) => CODES.includes(t), `one of ${CODES.join(', ')}`);
+export const eventType = () => integer(CODES[0]!, CODES.at(-1)!).refine((t) => CODES.includes(t), `one of ${CODES.join(', ')}`);
 const webhookId = () => z.string().regex(/^msg_[0-9a-f]{32}$/, 'an EventId as returned by DescribeCallbackEvents');
 
 function toAttemptInfo(a: AttemptRow) {

@@ -302,4 +302,12 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE domains ADD COLUMN remote_auth_on_failure TEXT NOT NULL DEFAULT 'allow';
     `,
   },
+  {
+    id: 9,
+    name: 'indexes for stream history: callback records by stream, ended push sessions by end time',
+    sql: `
+      CREATE INDEX events_by_stream ON events(app_id, stream, created_at);
+      CREATE INDEX push_sessions_by_end ON push_sessions(ended_at) WHERE ended_at IS NOT NULL;
+    `,
+  },
 ];

@@ -1,4 +1,4 @@
-/** Streams: who is pushing now (polled), drop or forbid a stream; the forbidden list with resume. */
+/** Streams: who is pushing now (polled), drop or forbid a stream; the forbidden list with resume; a domain's history. */
 import { useState } from 'react';
 import { callAction } from '../api';
 import { useBusy } from '../components/busy';
@@ -7,6 +7,7 @@ import { ErrorBox, Loaded } from '../components/states';
 import { Table } from '../components/table';
 import type { ForbiddenStream, OnlineStream } from '../types';
 import { useAction } from '../use-action';
+import { StreamHistory } from './StreamHistory';
 
 const POLL_MS = 5000;
 const PAGE_SIZE = 20;
@@ -83,6 +84,7 @@ export function Streams() {
           </Table>
         )}
       </Loaded>
+      <StreamHistory />
     </section>
   );
 }
