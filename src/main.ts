@@ -27,6 +27,7 @@ import { EndReason } from './media/end-reasons.js';
 import { InstanceLease } from './media/instance-lease.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
+import { askRemoteAuth } from './media/remote-push-auth.js';
 import { EmbeddedRtmpServer } from './media/rtmp-server.js';
 import { StreamMeters } from './media/stream-meter.js';
 import { Moderator } from './moderation/moderator.js';
@@ -126,7 +127,18 @@ export async function startLivehook(
     maxUnstored: config.maxUnstoredEvents,
   });
   const instanceId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const pushes = new PushSessions({ config: cache, events, store, instanceId, log: log.child({ part: 'media' }) });
+  const pushes = new PushSessions({
+    config: cache,
+    events,
+    store,
+    instanceId,
+    log: log.child({ part: 'media' }),
+    askRemoteAuth: async (settings, request) => {
+      const decision = await askRemoteAuth(callbackHttp, settings, request);
+      metrics.remotePushAuth.inc({ result: decision.result });
+      return decision;
+    },
+  });
   const changes = await watchChanges(
     store,
     {

@@ -36,6 +36,7 @@ import {
 import { isUniqueViolation } from '../store/storage-errors.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import { verifyPushAuth } from './push-auth.js';
+import type { RemoteAuthConfig, RemoteAuthDecision, RemoteAuthRequest } from './remote-push-auth.js';
 import { nameProblem } from './stream-names.js';
 
 export type IngestSource = 'rtmp' | 'nginx-rtmp' | 'srs' | 'mediamtx';
@@ -77,6 +78,8 @@ export interface PushSession {
   readonly kick: (() => void) | undefined;
   readonly idleMs: (() => number) | undefined;
 }
+
+export type AskRemoteAuth = (config: RemoteAuthConfig, request: RemoteAuthRequest) => Promise<RemoteAuthDecision>;
 
 export type Admission =
   | { readonly ok: true; readonly session: PushSession }
@@ -122,6 +125,7 @@ export class PushSessions {
   readonly #store: Store;
   readonly #log: Logger;
   readonly #onStorageError: (error: unknown, operation: string) => void;
+  readonly #askRemoteAuth: AskRemoteAuth | undefined;
   /** This process's id in `instances` (owner of the sessions it admits). */
   readonly instanceId: string;
   readonly #live = new Map<string, PushSession>();
@@ -135,6 +139,8 @@ export class PushSessions {
     log: Logger;
     /** A session row could not be written (the publish is refused): health, metrics. */
     onStorageError?: (error: unknown, operation: string) => void;
+    /** Asks a domain's remote push authentication server (docs/remote-push-auth.md). */
+    askRemoteAuth?: AskRemoteAuth;
   }) {
     this.#config = options.config;
     this.#events = options.events;
@@ -142,6 +148,7 @@ export class PushSessions {
     this.instanceId = options.instanceId;
     this.#log = options.log;
     this.#onStorageError = options.onStorageError ?? (() => {});
+    this.#askRemoteAuth = options.askRemoteAuth;
   }
 
   /**
@@ -169,6 +176,14 @@ export class PushSessions {
     const key = streamKey(name, request.app, request.stream);
     const local = this.#live.get(key);
     if (local && !isReconnectOf(local, request)) return refuse('the stream is already being pushed');
+    if (domain.remoteAuth.enabled && this.#askRemoteAuth) {
+      const asked = { domain: name, app: request.app, stream: request.stream, clientIp: bareIp(request.clientIp), rawQuery: request.rawQuery };
+      const decision = await this.#askRemoteAuth(domain.remoteAuth, asked);
+      this.#log.info({ ...about, result: decision.result, detail: decision.detail, tries: decision.tries }, 'remote push authentication');
+      if (!decision.ok) {
+        return refuse(decision.result === 'denied' ? 'remote push authentication denied the push' : `remote push authentication failed (${decision.detail}) and the domain refuses then`);
+      }
+    }
 
     const now = Date.now();
     const context: StreamContext = {

@@ -13,6 +13,7 @@ export interface Metrics {
   readonly storageFault: Gauge;
   readonly eventStoreFailures: Counter;
   readonly eventsRefused: Counter;
+  readonly remotePushAuth: Counter<'result'>;
 }
 
 /** Frame counts of porn detection, or null while its classifier has not started. */
@@ -87,6 +88,12 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
     eventsRefused: new Counter({
       name: 'livehook_events_refused_total',
       help: 'Events refused because the store refused writes and --max-unstored-events were already held',
+      registers: [registry],
+    }),
+    remotePushAuth: new Counter({
+      name: 'livehook_remote_push_auth_total',
+      help: 'Remote push authentication calls by result: allowed, denied, failed-allowed, failed-denied',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

@@ -3,7 +3,8 @@
  * ports, with `on_publish` / `on_publish_done` / `on_record_done` pointed at livehook's adapter
  * routes; ffmpeg pushes testsrc to nginx. The receiver must get events 1 → 0 (and 100 for the
  * recording) with the right fields and a valid sign; a push that fails push authentication must
- * be refused by nginx itself, with no event; a hook call without the token gets 403.
+ * be refused by nginx itself, with no event, and so must one that the domain's remote push
+ * authentication server answers 403; a hook call without the token gets 403.
  *
  * nginx, ffmpeg and ffprobe are requirements of this test (scripts/setup.sh installs them): when
  * one is missing the test fails and names it.
@@ -294,6 +295,33 @@ describe('nginx-rtmp adapter with a real nginx', () => {
     assert.deepEqual(receiver.requests.map((r) => r.path), [], 'no callback for a refused push');
     assert.equal(lh.pushes.size, 0);
     assert.deepEqual(fs.readdirSync(nginx.recordDir).filter((f) => f.startsWith('nginx.') || f.startsWith('nginx%')), [], 'nginx recorded nothing');
+  });
+
+  test('remote push authentication decides nginx pushes: 200 lets one in, 403 keeps another out', async () => {
+    receiver.clear();
+    const auth = await Receiver.start({
+      respond: (req) => (new URL(req.url, 'http://x').searchParams.get('uri')?.startsWith('/live/nginx_remote_no') ? 403 : 200),
+    });
+    try {
+      await c.request('ModifyLiveRemotePushAuth', { DomainName: DOMAIN, Enable: 1, Url: auth.url('/check'), TimeoutMs: 1000, Retries: 0 });
+      const denied = await push({ url: `rtmp://127.0.0.1:${nginx.rtmpPort}/live/nginx_remote_no?${signedQuery('nginx_remote_no')}`, seconds: 3, tcUrl: `rtmp://${DOMAIN}/live` });
+      assert.notEqual(denied.code, 0, `the denied push fails in ffmpeg\n${describeResult(denied)}`);
+      const allowed = await push({ url: `rtmp://127.0.0.1:${nginx.rtmpPort}/live/nginx_remote_ok?${signedQuery('nginx_remote_ok')}`, seconds: 1, tcUrl: `rtmp://${DOMAIN}/live` });
+      assert.equal(allowed.code, 0, describeResult(allowed));
+      const [begin] = await receiver.waitFor(1, { path: '/begin' });
+      await receiver.waitFor(1, { path: '/end' });
+      assert.equal((begin!.json as { stream_id: string }).stream_id, 'nginx_remote_ok', 'only the allowed push called back');
+      const asked = auth.onPath('/check').map((r) => new URL(r.url, 'http://x').searchParams);
+      assert.deepEqual(asked.map((q) => q.get('uri')?.split('?')[0]), ['/live/nginx_remote_no', '/live/nginx_remote_ok']);
+      for (const q of asked) {
+        assert.equal(q.get('host'), DOMAIN);
+        assert.equal(q.get('client_ip'), '127.0.0.1');
+        assert.ok(q.get('txSecret'), 'the push URL query is passed on');
+      }
+    } finally {
+      await c.request('ModifyLiveRemotePushAuth', { DomainName: DOMAIN, Enable: 0 });
+      await auth.close();
+    }
   });
 
   test('a hook call without the token, or with a wrong one, gets 403 and changes nothing', async () => {
