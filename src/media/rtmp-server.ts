@@ -19,6 +19,12 @@
  *   calls back ~50 ms after it connects, not ~190 ms (see the constructor).
  * - A publisher that sent FCUnpublish or deleteStream has stopped normally (errcode 1), however
  *   its connection then closes.
+ * - Every byte a client sends is hostile until proven otherwise: commands are decoded strictly and
+ *   checked before use (./rtmp/commands.ts), message sizes are bounded, and any error while one
+ *   connection's bytes are handled closes that connection only, logged once with the peer's
+ *   address and the reason (docs/rtmp-ingest.md).
+ * - Admission may take time (it can ask the store): the session holds the bytes after publish
+ *   until it is decided and answers Publish.Start only then, so nothing starts before admission.
  * Stream and app names outside [A-Za-z0-9_-] are refused (the library cannot carry them).
  */
 import net from 'node:net';
@@ -30,61 +36,70 @@ import libraryLogger from 'node-media-server/src/core/logger.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import { isLoopback } from './loopback.js';
 import { pushDomainOf, type PushSession, type PushSessions } from './push-sessions.js';
+import { parseCommand, type StreamCommand } from './rtmp/commands.js';
+import { ConnectionRefusal } from './rtmp/connection-refusal.js';
 
 /** A publisher that sends nothing for this long is considered gone (errcode 8). */
 export const IDLE_TIMEOUT_MS = 20_000;
 /** How long push start waits for the stream's first packet (its metadata: width and height). */
 export const METADATA_WAIT_MS = 100;
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
-/** The library's handshake state once C2 has arrived (RTMP_HANDSHAKE_2). */
+const RTMP_VERSION = 3;
+const HANDSHAKE_SIZE = 1536;
+/** The library's states: handshake not begun, and complete (C2 arrived); payload being read. */
+const HANDSHAKE_UNINIT = 0;
 const HANDSHAKE_DONE = 3;
-const AMF0_STRING = 0x02;
-
-/** An AMF0 command message's name (its first value, a string), or undefined. */
-function commandName(payload: Buffer): string | undefined {
-  if (payload.length < 3 || payload[0] !== AMF0_STRING) return undefined;
-  const length = payload.readUInt16BE(1);
-  return payload.length >= 3 + length ? payload.toString('utf8', 3, 3 + length) : undefined;
-}
+const PARSE_PAYLOAD = 4;
+const TYPE_SET_CHUNK_SIZE = 1;
+const TYPE_FLEX_MESSAGE = 17;
+/**
+ * Until publish or play, a client sends a few small commands: bound what it can make livehook
+ * hold. After publish, video key frames of a 4K stream fit easily.
+ */
+const SETUP_LIMITS = { maxMessageBytes: 16 * 1024, maxChunkStreams: 8 } as const;
+const MEDIA_LIMITS = { maxMessageBytes: 8 * 1024 * 1024, maxChunkStreams: 64 } as const;
+/** Streams one connection may create (ffmpeg and OBS create one). */
+const MAX_CREATE_STREAM = 8;
 
 class LivehookRtmpSession extends RtmpSession {
-  #rawQuery = '';
-  #publishing = false;
+  #connected = false;
+  /** publish or play, once the client has sent it; one per connection. */
+  #streamCommand: 'publish' | 'play' | undefined;
+  #domain: string | undefined;
+  #createdStreams = 0;
   #unpublished = false;
-  #refused = false;
+  #closing = false;
   #push: PushSession | undefined;
   #metadataWait: NodeJS.Timeout | undefined;
+  /** Bytes that came after publish while its admission is pending (the socket is paused). */
+  #held: Buffer[] | undefined;
   /** Until media flows (push started, or play began): the replies to one read leave in one write. */
   #settingUp = true;
   /** Until publish or play arrives, the client waits for each reply, reading all we send. */
   #acknowledgeReads = true;
+  readonly #libraryOnData: (data: Buffer) => void;
 
   constructor(socket: net.Socket, private readonly ingest: EmbeddedRtmpServer) {
     super(socket);
-    const rtmpPublish = this.rtmp.onPublish.bind(this.rtmp);
-    this.rtmp.onPublish = (message) => {
-      this.#publishing = true;
-      this.#acknowledgeReads = false;
-      // The library splits the query off and parses it; stream_param needs it verbatim.
-      this.#rawQuery = message.streamName.split('?').slice(1).join('?');
-      rtmpPublish(message);
+    // The RTMP path never uses this parser's 1 MiB buffer; let it go at once.
+    this.rtmp.flv = undefined;
+    this.rtmp.invokeHandler = () => this.#command();
+    const rtmpControl = this.rtmp.controlHandler.bind(this.rtmp);
+    this.rtmp.controlHandler = () => {
+      const packet = this.rtmp.parserPacket;
+      if (packet.header.type === TYPE_SET_CHUNK_SIZE) {
+        const size = packet.header.length >= 4 ? packet.payload.readUInt32BE(0) : 0;
+        if (size < 1 || size > 0x7fffffff) throw new ConnectionRefusal(`set chunk size ${size} out of range`);
+      }
+      rtmpControl();
     };
-    const rtmpPlay = this.rtmp.onPlay.bind(this.rtmp);
-    this.rtmp.onPlay = (message) => {
-      this.#acknowledgeReads = false;
-      rtmpPlay(message);
-    };
-    const rtmpDeleteStream = this.rtmp.onDeleteStream.bind(this.rtmp);
-    this.rtmp.onDeleteStream = (message) => {
-      this.#unpublished = true;
-      rtmpDeleteStream(message);
-    };
-    // FCUnpublish comes first when a publisher stops (the library ignores it): it alone says the
-    // stop was normal if deleteStream never arrives.
-    const rtmpInvoke = this.rtmp.invokeHandler.bind(this.rtmp);
-    this.rtmp.invokeHandler = () => {
-      if (commandName(this.rtmp.parserPacket.payload) === 'FCUnpublish') this.#unpublished = true;
-      rtmpInvoke();
+    const rtmpAlloc = this.rtmp.packetAlloc.bind(this.rtmp);
+    this.rtmp.packetAlloc = () => {
+      const limits = this.#streamCommand ? MEDIA_LIMITS : SETUP_LIMITS;
+      const length = this.rtmp.parserPacket.header.length;
+      if (length > limits.maxMessageBytes) throw new ConnectionRefusal(`message of ${length} bytes (at most ${limits.maxMessageBytes} here)`);
+      if (this.rtmp.inPackets.size > limits.maxChunkStreams) throw new ConnectionRefusal(`more than ${limits.maxChunkStreams} chunk streams`);
+      rtmpAlloc();
     };
     // The library writes each reply message on its own (connect alone sends four); corked, the
     // replies to one read leave in one write, and 100 publishers connecting at once cost less.
@@ -96,100 +111,214 @@ class LivehookRtmpSession extends RtmpSession {
     // kernel reset the connection and drop what it had not sent yet: its FCUnpublish and
     // deleteStream, so a normal stop looked like a lost connection (errcode 12). The metadata
     // still waits for one delayed ACK: push start ~50 ms after ffmpeg connects instead of ~190.
-    const libraryOnData = this.onData;
-    this.onData = (data) => {
-      if (!this.#settingUp) return libraryOnData(data);
-      this.socket.cork();
-      try {
-        libraryOnData(data);
-        // writable: the library may have ended the socket (a parse error) during this read.
-        if (this.#acknowledgeReads && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
-      } finally {
-        this.socket.uncork();
-      }
-    };
+    this.#libraryOnData = this.onData;
+    this.onData = (data) => this.#guard(() => this.#read(data));
     const libraryOnPlay = this.onPlay;
     this.onPlay = () => {
-      // A refused player's play command may sit in the same read as its connect.
-      if (this.#refused) return;
       this.#settingUp = false;
       libraryOnPlay();
     };
     const libraryOnPush = this.onPush;
     const libraryOnPacket = this.onPacket;
     const libraryOnClose = this.onClose;
-    this.onConnect = (req) => this.#connect(req);
+    this.onConnect = (req) => this.#attach(req);
     this.onPush = () => {
-      if (this.#refused || !this.#push) return;
+      if (!this.#push) return;
       libraryOnPush();
       if (!this.isPublisher) {
         // The library refused the publish (the stream's previous publisher is still closing):
         // it never started, so it ends without events.
         this.ingest.sessions.forget(this.#push);
-        return this.#refuse();
+        return this.#close();
       }
       // Publishers send their metadata first: push start goes with the first packet (width and
       // height known from it), or without them if nothing comes in time.
-      this.#metadataWait = setTimeout(() => this.#announce(), METADATA_WAIT_MS);
+      this.#metadataWait = setTimeout(() => this.#guard(() => this.#announce()), METADATA_WAIT_MS);
     };
     this.onPacket = (packet) => {
       libraryOnPacket(packet);
       if (this.#settingUp) this.#announce();
     };
-    this.onClose = () => {
-      libraryOnClose();
-      this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
-    };
+    this.onClose = () =>
+      this.#guard(() => {
+        libraryOnClose();
+        this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
+      });
   }
 
   /** Ends the push for a livehook reason (drop, forbid, idle, shutdown). */
   kick(reason?: PushEnd): void {
     if (reason && this.#push) this.#push.endReason ??= reason;
+    this.#close();
+  }
+
+  /** Runs a step of this connection's work: whatever it throws closes this connection only. */
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#closing) return;
+    const client = { clientIp: this.socket.remoteAddress, clientPort: this.socket.remotePort };
+    if (error instanceof ConnectionRefusal) this.ingest.log.info({ ...client, reason: error.message }, 'rtmp connection refused');
+    else this.ingest.log.warn({ ...client, err: error }, 'rtmp connection closed: error while handling it');
+    this.#close();
+  }
+
+  #close(): void {
+    this.#closing = true;
     this.socket.destroy();
   }
 
-  #connect(req: { app: string; name: string; host: string; query: Record<string, unknown> }): void {
-    const log = this.ingest.log;
-    if (!SAFE_NAME.test(req.app) || !SAFE_NAME.test(req.name)) {
-      log.info({ app: req.app, stream: req.name, clientIp: this.socket.remoteAddress }, 'push refused: app and stream names may only use A-Z a-z 0-9 _ -');
-      return this.#refuse();
+  #read(data: Buffer): void {
+    if (this.#held) {
+      this.#held.push(data);
+      return;
     }
-    let domain: string | undefined;
-    if (this.#publishing) {
-      const admission = this.ingest.sessions.admit({
+    if (!this.#settingUp) return this.#libraryOnData(data);
+    this.socket.cork();
+    try {
+      this.#step(data);
+      // writable: this connection may have been closed during this read.
+      if (this.#acknowledgeReads && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  /**
+   * Until publish or play, the library is fed one handshake part, chunk header byte or chunk
+   * payload at a time, so that it stops right after the message that publishes: the rest waits
+   * for admission.
+   */
+  #step(data: Buffer): void {
+    let offset = 0;
+    while (offset < data.length && !this.#closing) {
+      if (this.#held) {
+        this.#held.push(data.subarray(offset));
+        return;
+      }
+      if (this.#streamCommand) return this.#libraryOnData(offset === 0 ? data : data.subarray(offset));
+      if (this.rtmp.handshakeState === HANDSHAKE_UNINIT && data[offset] !== RTMP_VERSION) {
+        throw new ConnectionRefusal(`RTMP version ${data[offset]} is not supported (C0 must be 3)`);
+      }
+      const n = Math.min(data.length - offset, this.#nextStepBytes());
+      this.#libraryOnData(data.subarray(offset, offset + n));
+      offset += n;
+    }
+  }
+
+  #nextStepBytes(): number {
+    const rtmp = this.rtmp;
+    if (rtmp.handshakeState === HANDSHAKE_UNINIT) return 1 + HANDSHAKE_SIZE;
+    if (rtmp.handshakeState < HANDSHAKE_DONE) return HANDSHAKE_SIZE - rtmp.handshakeBytes;
+    if (rtmp.parserState !== PARSE_PAYLOAD) return 1;
+    const packet = rtmp.parserPacket;
+    return Math.max(1, Math.min(rtmp.inChunkSize - (packet.bytes % rtmp.inChunkSize), packet.header.length - packet.bytes));
+  }
+
+  /** A complete command message is in the parser: decode it strictly, check it, act on it. */
+  #command(): void {
+    const packet = this.rtmp.parserPacket;
+    const offset = packet.header.type === TYPE_FLEX_MESSAGE ? 1 : 0;
+    const command = parseCommand(packet.payload.subarray(offset, Math.max(offset, packet.header.length)));
+    switch (command.kind) {
+      case 'connect':
+        if (this.#connected) throw new ConnectionRefusal('connect sent twice');
+        this.#connected = true;
+        return this.rtmp.onConnect({ transId: command.transId, cmdObj: { app: command.app, tcUrl: command.tcUrl, objectEncoding: command.objectEncoding } });
+      case 'createStream':
+        if (!this.#connected) throw new ConnectionRefusal('createStream before connect');
+        if (++this.#createdStreams > MAX_CREATE_STREAM) throw new ConnectionRefusal(`more than ${MAX_CREATE_STREAM} createStream`);
+        return this.rtmp.onCreateStream({ transId: command.transId });
+      case 'publish':
+      case 'play':
+        if (!this.#connected) throw new ConnectionRefusal(`${command.kind} before connect`);
+        if (this.#streamCommand) throw new ConnectionRefusal(`${command.kind} after ${this.#streamCommand} on the same connection`);
+        this.#streamCommand = command.kind;
+        this.#acknowledgeReads = false;
+        return command.kind === 'publish' ? this.#publish(command) : this.#play(command);
+      case 'stop':
+        this.#unpublished = true;
+        return;
+      case 'ignored':
+        return;
+    }
+  }
+
+  /** The stream name and query of publish/play, and the app and host of connect, checked. */
+  #target(command: StreamCommand): { app: string; name: string; host: string; rawQuery: string } {
+    const [name = '', ...query] = command.streamName.split('?');
+    const app = this.rtmp.streamApp ?? '';
+    if (!SAFE_NAME.test(app) || !SAFE_NAME.test(name)) {
+      throw new ConnectionRefusal(`${command.kind} refused: app and stream names may only use A-Z a-z 0-9 _ - (app ${JSON.stringify(app.slice(0, 100))}, stream ${JSON.stringify(name.slice(0, 100))})`);
+    }
+    return { app, name, host: this.rtmp.streamHost ?? '', rawQuery: query.join('?') };
+  }
+
+  #publish(command: StreamCommand): void {
+    const target = this.#target(command);
+    this.#held = [];
+    this.socket.pause();
+    void this.#admit(command, target);
+  }
+
+  async #admit(command: StreamCommand, target: { app: string; name: string; host: string; rawQuery: string }): Promise<void> {
+    let admission: Awaited<ReturnType<PushSessions['admit']>>;
+    try {
+      admission = await this.ingest.sessions.admit({
         source: 'rtmp',
-        host: req.host,
-        app: req.app,
-        stream: req.name,
-        rawQuery: this.#rawQuery,
+        host: target.host,
+        app: target.app,
+        stream: target.name,
+        rawQuery: target.rawQuery,
         clientIp: this.socket.remoteAddress ?? '',
         node: this.socket.localAddress ?? '',
         kick: () => this.kick(),
       });
-      if (!admission.ok) return this.#refuse();
-      this.#push = admission.session;
-      domain = admission.session.context.domain;
-    } else {
-      if (!isLoopback(this.socket.remoteAddress)) {
-        log.info({ clientIp: this.socket.remoteAddress }, 'play refused: only loopback clients may play from the embedded ingest');
-        return this.#refuse();
-      }
-      domain = pushDomainOf(req.host, new URLSearchParams(req.query as Record<string, string>));
+    } catch (error) {
+      return this.#fail(error);
     }
+    // A refusal is logged by PushSessions with its reason.
+    if (!admission.ok) return this.#close();
+    if (this.#closing || this.socket.destroyed) {
+      this.ingest.sessions.forget(admission.session);
+      return;
+    }
+    this.#push = admission.session;
+    this.#domain = admission.session.context.domain;
+    this.#guard(() => {
+      // Answers Publish.Start, then calls onConnect (#attach) and onPush.
+      this.rtmp.onPublish({ transId: command.transId, streamName: command.streamName });
+      const held = this.#held ?? [];
+      this.#held = undefined;
+      for (const data of held) this.#read(data);
+      if (!this.#closing) this.socket.resume();
+    });
+  }
+
+  #play(command: StreamCommand): void {
+    if (!isLoopback(this.socket.remoteAddress)) throw new ConnectionRefusal('play refused: only loopback clients may play from the embedded ingest');
+    const target = this.#target(command);
+    this.#domain = pushDomainOf(target.host, new URLSearchParams(target.rawQuery));
+    // Answers Play.Start, then calls onConnect (#attach) and onPlay.
+    this.rtmp.onPlay({ transId: command.transId, streamName: command.streamName });
+  }
+
+  /** The library's onConnect: the stream this session publishes or plays, keyed by domain. */
+  #attach(req: { app: string; name: string; host: string }): void {
     this.streamApp = req.app;
     this.streamName = req.name;
     this.streamHost = req.host;
-    this.streamPath = `/${domain ?? req.host}/${req.app}/${req.name}`;
-    this.streamQuery = req.query as Record<string, string>;
+    this.streamPath = `/${this.#domain ?? req.host}/${req.app}/${req.name}`;
     const broadcasts = Context.broadcasts as Map<string, BroadcastServer>;
     this.broadcast = broadcasts.get(this.streamPath) ?? new BroadcastServer(this.streamPath);
     this.broadcast.publishGraceMs = 0;
     broadcasts.set(this.streamPath, this.broadcast);
-  }
-
-  #refuse(): void {
-    this.#refused = true;
-    this.socket.destroy();
   }
 
   #announce(): void {
