@@ -55,6 +55,11 @@ export const OPTIONS = {
   hookToken: { flag: 'hook-token', schema: z.string().min(16).optional(), default: undefined, help: 'Token media-server hooks must present (default: generated on first start)' },
   logLevel: { flag: 'log-level', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'Log level' },
   shutdownTimeoutMs: { flag: 'shutdown-timeout-ms', schema: positiveInt, default: 10000, help: 'How long SIGTERM waits for in-flight work before exiting' },
+  rtmpMaxConnections: { flag: 'rtmp-max-connections', schema: positiveInt, default: 2000, help: 'Embedded RTMP ingest: connections open at once, in all (more are closed at once)' },
+  rtmpMaxConnectionsPerIp: { flag: 'rtmp-max-connections-per-ip', schema: positiveInt, default: 200, help: 'Embedded RTMP ingest: connections open at once from one client address' },
+  rtmpHandshakeTimeoutMs: { flag: 'rtmp-handshake-timeout-ms', schema: positiveInt, default: 5000, help: 'Embedded RTMP ingest: time a client has to finish the RTMP handshake' },
+  rtmpSetupTimeoutMs: { flag: 'rtmp-setup-timeout-ms', schema: positiveInt, default: 10000, help: 'Embedded RTMP ingest: time a client has from connecting to publish or play' },
+  rtmpIdleTimeoutMs: { flag: 'rtmp-idle-timeout-ms', schema: positiveInt, default: 20000, help: 'Embedded RTMP ingest: a publisher that sends no audio, video or data message this long is ended (errcode 8)' },
 } as const;
 
 type Options = typeof OPTIONS;

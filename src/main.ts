@@ -115,7 +115,17 @@ export async function startLivehook(
   const changes = await watchChanges(store, { config: () => cache.invalidate(), delivery: () => dispatcher.wake() }, log.child({ part: 'changes' }));
   const pushes = new PushSessions({ config: cache, events, log: log.child({ part: 'media' }) });
   cache.onChange(() => pushes.revalidate());
-  const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
+  const rtmp = new EmbeddedRtmpServer({
+    sessions: pushes,
+    log: log.child({ part: 'rtmp' }),
+    limits: {
+      maxConnections: config.rtmpMaxConnections,
+      maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,
+      handshakeTimeoutMs: config.rtmpHandshakeTimeoutMs,
+      setupTimeoutMs: config.rtmpSetupTimeoutMs,
+      idleTimeoutMs: config.rtmpIdleTimeoutMs,
+    },
+  });
   const filesDir = path.join(config.dataDir, 'files');
   const ffmpeg = ffmpegAvailable();
   if (!ffmpeg) log.warn('ffmpeg not found on PATH: screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');

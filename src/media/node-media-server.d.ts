@@ -95,3 +95,11 @@ declare module 'node-media-server/src/core/logger.js' {
   const logger: { log(message: string, level?: string): void; level: string };
   export = logger;
 }
+
+declare module 'node-media-server/src/protocol/flv.js' {
+  /** FLV parser: its constructor allocates a parserTagCapacity-byte (1 MiB) tag buffer. */
+  class Flv {
+    parserTagCapacity: number;
+  }
+  export = Flv;
+}

@@ -33,16 +33,18 @@ import RtmpSession from 'node-media-server/src/session/rtmp_session.js';
 import BroadcastServer from 'node-media-server/src/server/broadcast_server.js';
 import Context from 'node-media-server/src/core/context.js';
 import libraryLogger from 'node-media-server/src/core/logger.js';
+import Flv from 'node-media-server/src/protocol/flv.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import { isLoopback } from './loopback.js';
 import { pushDomainOf, type PushSession, type PushSessions } from './push-sessions.js';
 import { parseCommand, type StreamCommand } from './rtmp/commands.js';
+import { ConnectionCounter, type IngestLimits } from './rtmp/connection-limits.js';
 import { ConnectionRefusal } from './rtmp/connection-refusal.js';
 
-/** A publisher that sends nothing for this long is considered gone (errcode 8). */
-export const IDLE_TIMEOUT_MS = 20_000;
 /** How long push start waits for the stream's first packet (its metadata: width and height). */
-export const METADATA_WAIT_MS = 100;
+const METADATA_WAIT_MS = 100;
+/** How often the deadlines of every connection are checked. */
+const SWEEP_INTERVAL_MS = 1000;
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 const RTMP_VERSION = 3;
 const HANDSHAKE_SIZE = 1536;
@@ -78,10 +80,11 @@ class LivehookRtmpSession extends RtmpSession {
   /** Until publish or play arrives, the client waits for each reply, reading all we send. */
   #acknowledgeReads = true;
   readonly #libraryOnData: (data: Buffer) => void;
+  /** Audio, video and data messages received: the idle deadline counts these, not bytes. */
+  mediaMessages = 0;
 
   constructor(socket: net.Socket, private readonly ingest: EmbeddedRtmpServer) {
     super(socket);
-    // The RTMP path never uses this parser's 1 MiB buffer; let it go at once.
     this.rtmp.flv = undefined;
     this.rtmp.invokeHandler = () => this.#command();
     const rtmpControl = this.rtmp.controlHandler.bind(this.rtmp);
@@ -136,6 +139,7 @@ class LivehookRtmpSession extends RtmpSession {
       this.#metadataWait = setTimeout(() => this.#guard(() => this.#announce()), METADATA_WAIT_MS);
     };
     this.onPacket = (packet) => {
+      this.mediaMessages += 1;
       libraryOnPacket(packet);
       if (this.#settingUp) this.#announce();
     };
@@ -150,6 +154,20 @@ class LivehookRtmpSession extends RtmpSession {
   kick(reason?: PushEnd): void {
     if (reason && this.#push) this.#push.endReason ??= reason;
     this.#close();
+  }
+
+  /** Closes a connection that missed a deadline, with one log line. */
+  expire(reason: string): void {
+    this.#fail(new ConnectionRefusal(reason));
+  }
+
+  get handshakeDone(): boolean {
+    return this.rtmp.handshakeState === HANDSHAKE_DONE;
+  }
+
+  /** publish or play, once the client has sent it. */
+  get streamCommand(): 'publish' | 'play' | undefined {
+    return this.#streamCommand;
   }
 
   /** Runs a step of this connection's work: whatever it throws closes this connection only. */
@@ -342,27 +360,132 @@ class LivehookRtmpSession extends RtmpSession {
   }
 }
 
+/**
+ * A library session, without the 1 MiB buffer its RTMP parser's FLV parser allocates in its
+ * constructor and the RTMP path never uses (4,000 sessions: 4 GB, issue 11): while it is made,
+ * an accessor on the FLV parser's prototype swallows that capacity, so the buffer is empty.
+ */
+function createSession(socket: net.Socket, ingest: EmbeddedRtmpServer): LivehookRtmpSession {
+  Object.defineProperty(Flv.prototype, 'parserTagCapacity', { configurable: true, get: () => 0, set: () => {} });
+  try {
+    return new LivehookRtmpSession(socket, ingest);
+  } finally {
+    delete (Flv.prototype as { parserTagCapacity?: number }).parserTagCapacity;
+  }
+}
+
+/** One accepted socket; its library session is created once C0 and C1 have arrived. */
+interface Connection {
+  readonly socket: net.Socket;
+  readonly ip: string;
+  readonly acceptedAt: number;
+  session: LivehookRtmpSession | undefined;
+  /** For the idle deadline: the session's media count when it last moved, and when. */
+  mediaSeen: number;
+  mediaSeenAt: number;
+}
+
 export class EmbeddedRtmpServer {
   readonly log: Logger;
   readonly sessions: PushSessions;
+  readonly #limits: IngestLimits;
+  readonly #counter: ConnectionCounter;
   readonly #server: net.Server;
-  readonly #clients = new Set<LivehookRtmpSession>();
+  readonly #connections = new Set<Connection>();
+  readonly #sweep: NodeJS.Timeout;
+  /** Connections refused for the limits since the last log line about them (one per 10 s). */
+  #overLimit = { count: 0, loggedAt: 0 };
 
-  constructor(options: { sessions: PushSessions; log: Logger }) {
+  constructor(options: { sessions: PushSessions; log: Logger; limits: IngestLimits }) {
     this.sessions = options.sessions;
     this.log = options.log;
+    this.#limits = options.limits;
+    this.#counter = new ConnectionCounter(options.limits);
     // The library logs through a process-wide console logger; route it into livehook's log.
     libraryLogger.log = (message: string, level = 'info') => this.log.debug({ library: 'node-media-server', level }, message);
     this.#server = net.createServer((socket) => this.#accept(socket));
+    this.#sweep = setInterval(() => this.#enforceDeadlines(), SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
   }
 
   #accept(socket: net.Socket): void {
+    // Until the library session exists, nobody else listens for a reset: it must not go unhandled.
+    socket.on('error', () => {});
+    const ip = socket.remoteAddress ?? '';
+    const refusal = this.#counter.take(ip);
+    if (refusal) return this.#refuseOverLimit(socket, refusal);
     socket.setNoDelay(true);
-    const session = new LivehookRtmpSession(socket, this);
-    this.#clients.add(session);
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => session.kick(EndReason.idle));
-    socket.on('close', () => this.#clients.delete(session));
-    session.run();
+    const now = Date.now();
+    const connection: Connection = { socket, ip, acceptedAt: now, session: undefined, mediaSeen: 0, mediaSeenAt: now };
+    this.#connections.add(connection);
+    socket.once('close', () => {
+      this.#connections.delete(connection);
+      this.#counter.release(ip);
+    });
+    // A socket that has said nothing costs only its own buffers: the library session (parser,
+    // handshake buffer) is made once C0 and C1 are in.
+    // One buffer for C0 and C1, however they are cut: a trickling client holds no pile of reads.
+    const c0c1 = 1 + HANDSHAKE_SIZE;
+    let early: Buffer | undefined;
+    let earlyBytes = 0;
+    const start = (bytes: Buffer): void => {
+      socket.off('data', collect);
+      try {
+        const session = createSession(socket, this);
+        connection.session = session;
+        session.run();
+        session.onData(bytes);
+      } catch (error) {
+        this.log.warn({ clientIp: ip, clientPort: socket.remotePort, err: error }, 'rtmp connection closed: error while handling it');
+        socket.destroy();
+      }
+    };
+    const collect = (data: Buffer): void => {
+      if (earlyBytes === 0 && data.length >= c0c1) return start(data);
+      early ??= Buffer.allocUnsafeSlow(c0c1);
+      const n = Math.min(data.length, c0c1 - earlyBytes);
+      data.copy(early, earlyBytes, 0, n);
+      earlyBytes += n;
+      if (earlyBytes === c0c1) start(n < data.length ? Buffer.concat([early, data.subarray(n)]) : early);
+    };
+    socket.on('data', collect);
+  }
+
+  #refuseOverLimit(socket: net.Socket, reason: string): void {
+    socket.destroy();
+    this.#overLimit.count += 1;
+    const now = Date.now();
+    if (now - this.#overLimit.loggedAt < 10_000) return;
+    this.log.warn({ clientIp: socket.remoteAddress, reason, refusedSinceLastLine: this.#overLimit.count }, 'rtmp connection refused: over the connection limits');
+    this.#overLimit = { count: 0, loggedAt: now };
+  }
+
+  /** Closes connections that missed a deadline; ends publishers that sent no media for too long. */
+  #enforceDeadlines(): void {
+    const now = Date.now();
+    const limits = this.#limits;
+    for (const connection of this.#connections) {
+      const { session } = connection;
+      const age = now - connection.acceptedAt;
+      if (!session?.handshakeDone) {
+        if (age > limits.handshakeTimeoutMs) this.#expire(connection, `handshake not finished within ${limits.handshakeTimeoutMs} ms`);
+      } else if (!session.streamCommand) {
+        if (age > limits.setupTimeoutMs) this.#expire(connection, `no publish or play within ${limits.setupTimeoutMs} ms`);
+      } else if (session.streamCommand === 'publish') {
+        if (session.mediaMessages !== connection.mediaSeen) {
+          connection.mediaSeen = session.mediaMessages;
+          connection.mediaSeenAt = now;
+        } else if (now - connection.mediaSeenAt > limits.idleTimeoutMs) {
+          session.kick(EndReason.idle);
+        }
+      }
+    }
+  }
+
+  #expire(connection: Connection, reason: string): void {
+    if (connection.session) return connection.session.expire(reason);
+    this.log.info({ clientIp: connection.ip, clientPort: connection.socket.remotePort, reason }, 'rtmp connection refused');
+    connection.socket.destroy();
   }
 
   /** Listens; resolves with the bound port (useful with port 0). */
@@ -378,8 +501,12 @@ export class EmbeddedRtmpServer {
 
   /** Stops accepting, ends every push (errcode 5) and closes every connection. */
   async close(): Promise<void> {
+    clearInterval(this.#sweep);
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const client of this.#clients) client.kick(EndReason.shutdown);
+    for (const { session, socket } of this.#connections) {
+      if (session) session.kick(EndReason.shutdown);
+      else socket.destroy();
+    }
     await closed;
   }
 }

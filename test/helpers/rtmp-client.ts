@@ -99,8 +99,9 @@ export class RawRtmpClient {
     });
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<RawRtmpClient> {
-    const socket = net.connect(port, host);
+  /** `localAddress` (e.g. 127.0.0.2) makes the connection come from another loopback address. */
+  static async connect(port: number, localAddress?: string): Promise<RawRtmpClient> {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
@@ -109,8 +110,8 @@ export class RawRtmpClient {
   }
 
   /** Connects and completes the plain handshake: C0+C1, then S0+S1+S2, then C2 (= S1). */
-  static async handshaken(port: number, host = '127.0.0.1'): Promise<RawRtmpClient> {
-    const client = await RawRtmpClient.connect(port, host);
+  static async handshaken(port: number, localAddress?: string): Promise<RawRtmpClient> {
+    const client = await RawRtmpClient.connect(port, localAddress);
     const c1 = Buffer.concat([Buffer.alloc(8), randomBytes(HANDSHAKE_SIZE - 8)]);
     client.write(Buffer.concat([Buffer.from([3]), c1]));
     const reply = await client.read(1 + 2 * HANDSHAKE_SIZE, 5000);

@@ -5,11 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import pino from 'pino';
-import { callAction, forStream } from '../helpers/callbacks.js';
+import { bindDomain, callAction, forStream } from '../helpers/callbacks.js';
 import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
 import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { Receiver } from '../helpers/receiver.js';
 import { MessageType, RawRtmpClient, amf0, chunks, command } from '../helpers/rtmp-client.js';
 
@@ -71,23 +70,11 @@ describe('embedded RTMP ingest: hostile input closes one connection, never the p
 
   before(async () => {
     requireFfmpeg();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    });
     receiver = await Receiver.start();
-    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true }, log: pino({ level: 'info' }, sink) });
+    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true }, log: captureLog((line) => lines.push(line)) });
     const client = livehook.client();
-    await callAction(client, 'AddLiveDomain', { DomainName: DOMAIN, DomainType: 0 });
+    await bindDomain(client, DOMAIN, { StreamBeginNotifyUrl: receiver.url('/begin'), StreamEndNotifyUrl: receiver.url('/end') });
     await callAction(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
-    const { TemplateId } = await callAction<{ TemplateId: number }>(client, 'CreateLiveCallbackTemplate', {
-      TemplateName: 'hostile',
-      StreamBeginNotifyUrl: receiver.url('/begin'),
-      StreamEndNotifyUrl: receiver.url('/end'),
-    });
-    await callAction(client, 'CreateLiveCallbackRule', { DomainName: DOMAIN, AppName: '', TemplateId });
   });
 
   after(async () => {
