@@ -55,11 +55,13 @@ const PARSE_PAYLOAD = 4;
 const TYPE_SET_CHUNK_SIZE = 1;
 const TYPE_FLEX_MESSAGE = 17;
 /**
- * Until publish or play, a client sends a few small commands: bound what it can make livehook
- * hold. After publish, video key frames of a 4K stream fit easily.
+ * The library allocates a message's whole declared length when its first chunk arrives, one
+ * buffer per chunk stream, kept for reuse: bound what one client can make livehook hold. Until
+ * publish or play a client sends a few small commands; after publish, a 4K stream's key frames
+ * fit easily (clients use 4-6 chunk streams).
  */
-const SETUP_LIMITS = { maxMessageBytes: 16 * 1024, maxChunkStreams: 8 } as const;
-const MEDIA_LIMITS = { maxMessageBytes: 8 * 1024 * 1024, maxChunkStreams: 64 } as const;
+const SETUP_LIMITS = { maxMessageBytes: 16 * 1024, maxChunkStreams: 8, maxBufferedBytes: 64 * 1024 } as const;
+const MEDIA_LIMITS = { maxMessageBytes: 8 * 1024 * 1024, maxChunkStreams: 16, maxBufferedBytes: 12 * 1024 * 1024 } as const;
 /** Streams one connection may create (ffmpeg and OBS create one). */
 const MAX_CREATE_STREAM = 8;
 
@@ -99,9 +101,15 @@ class LivehookRtmpSession extends RtmpSession {
     const rtmpAlloc = this.rtmp.packetAlloc.bind(this.rtmp);
     this.rtmp.packetAlloc = () => {
       const limits = this.#streamCommand ? MEDIA_LIMITS : SETUP_LIMITS;
-      const length = this.rtmp.parserPacket.header.length;
+      const packet = this.rtmp.parserPacket;
+      const length = packet.header.length;
       if (length > limits.maxMessageBytes) throw new ConnectionRefusal(`message of ${length} bytes (at most ${limits.maxMessageBytes} here)`);
       if (this.rtmp.inPackets.size > limits.maxChunkStreams) throw new ConnectionRefusal(`more than ${limits.maxChunkStreams} chunk streams`);
+      if (packet.capacity < length) {
+        let buffered = length;
+        for (const other of this.rtmp.inPackets.values()) if (other !== packet) buffered += other.capacity;
+        if (buffered > limits.maxBufferedBytes) throw new ConnectionRefusal(`messages in progress would hold ${buffered} bytes (at most ${limits.maxBufferedBytes})`);
+      }
       rtmpAlloc();
     };
     // The library writes each reply message on its own (connect alone sends four); corked, the

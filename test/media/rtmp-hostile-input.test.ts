@@ -60,6 +60,19 @@ const CASES: { what: string; bytes: () => Buffer; reason: RegExp }[] = [
   },
   { what: 'set chunk size 0', bytes: () => setChunkSize(0), reason: /set chunk size 0 out of range/ },
   { what: 'a 16 MiB message before publish', bytes: () => chunks({ type: MessageType.command, payload: Buffer.alloc(10), length: 0xffffff }), reason: /message of 16777215 bytes/ },
+  {
+    what: 'a publisher declaring two 7 MiB messages at once',
+    bytes: () =>
+      Buffer.concat([
+        command('connect', 1, CONNECT),
+        command('createStream', 2, null),
+        chunks({ type: MessageType.command, payload: amf0('publish', 0, null, 'declares_much', 'live'), streamId: 1 }),
+        // One full 128-byte chunk each (the default chunk size), so the next chunk header is read.
+        chunks({ type: MessageType.video, payload: Buffer.alloc(128), length: 7 * 1024 * 1024, chunkStream: 6, streamId: 1 }),
+        chunks({ type: MessageType.video, payload: Buffer.alloc(128), length: 7 * 1024 * 1024, chunkStream: 7, streamId: 1 }),
+      ]),
+    reason: /messages in progress would hold \d+ bytes/,
+  },
   { what: 'an RTMP version other than 3', bytes: () => Buffer.alloc(0), reason: /RTMP version 6/ },
 ];
 
