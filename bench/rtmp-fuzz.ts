@@ -64,6 +64,7 @@ try {
     const health = await fetch(`${livehook.httpUrl}/healthz`);
     if (health.status !== 200) throw new Error(`/healthz answered ${health.status} after ${played} cases: ${await health.text()}`);
     healthChecks += 1;
+    if (played % 20_000 === 0) console.log(`  ${played} cases, ${fmt(played / ((Date.now() - started) / 1000))} cases/s`);
   }
   const seconds = (Date.now() - started) / 1000;
   if (exited !== undefined) throw new Error(`livehook exited (code ${exited}) after ${played} cases; log in ${logFile}`);
