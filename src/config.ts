@@ -73,6 +73,11 @@ export const OPTIONS = {
   instanceLeaseMs: { flag: 'instance-lease-ms', schema: z.coerce.number().int().min(1000), default: 30000, help: 'Instance lease: an instance silent this long is taken for dead and its pushes are ended by a survivor (renewed every lease/6, at most 5 s)' },
   maxUnstoredEvents: { flag: 'max-unstored-events', schema: positiveInt, default: 10000, help: 'Events kept in memory while the store refuses writes (disk full, database down); beyond it new events are refused' },
   streamHistoryDays: { flag: 'stream-history-days', schema: z.coerce.number().positive(), default: 60, help: 'How long ended push sessions stay as stream history (DescribeLiveStreamEventList, …PublishedList)' },
+  rtmpMaxConnections: { flag: 'rtmp-max-connections', schema: positiveInt, default: 2000, help: 'Embedded RTMP ingest: connections open at once, in all (more are closed at once)' },
+  rtmpMaxConnectionsPerIp: { flag: 'rtmp-max-connections-per-ip', schema: positiveInt, default: 200, help: 'Embedded RTMP ingest: connections open at once from one client address' },
+  rtmpHandshakeTimeoutMs: { flag: 'rtmp-handshake-timeout-ms', schema: positiveInt, default: 5000, help: 'Embedded RTMP ingest: time a client has to finish the RTMP handshake' },
+  rtmpSetupTimeoutMs: { flag: 'rtmp-setup-timeout-ms', schema: positiveInt, default: 10000, help: 'Embedded RTMP ingest: time a client has from connecting to publish or play' },
+  rtmpIdleTimeoutMs: { flag: 'rtmp-idle-timeout-ms', schema: positiveInt, default: 20000, help: 'Embedded RTMP ingest: a publisher that sends no audio, video or data message this long is ended (errcode 8)' },
 } as const;
 
 type Options = typeof OPTIONS;

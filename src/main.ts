@@ -159,7 +159,18 @@ export async function startLivehook(
   pushes.onLifecycle((change, session) => {
     if (change === 'ended') meters.close(session.context.sequence);
   });
-  const rtmp = new EmbeddedRtmpServer({ sessions: pushes, log: log.child({ part: 'rtmp' }) });
+  const rtmp = new EmbeddedRtmpServer({
+    sessions: pushes,
+    log: log.child({ part: 'rtmp' }),
+    meters,
+    limits: {
+      maxConnections: config.rtmpMaxConnections,
+      maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,
+      handshakeTimeoutMs: config.rtmpHandshakeTimeoutMs,
+      setupTimeoutMs: config.rtmpSetupTimeoutMs,
+      idleTimeoutMs: config.rtmpIdleTimeoutMs,
+    },
+  });
   const filesDir = path.join(config.dataDir, 'files');
   const ffmpeg = ffmpegAvailable(config.ffmpegPath);
   if (!ffmpeg) log.warn({ ffmpegPath: config.ffmpegPath }, 'ffmpeg not found (--ffmpeg-path): screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');

@@ -33,11 +33,8 @@ export interface RetryPolicy {
   readonly stepMs: number;
 }
 
-/**
- * `sent`: livehook detects and sends it. `not-yet`: Tencent sends it, livehook does not yet (the
- * URL is stored, and SendTestCallback can send a sample). `never`: livehook cannot produce it.
- */
-export type Delivery = 'sent' | 'not-yet' | 'never';
+/** `sent`: livehook detects and sends it. `never`: livehook cannot produce it (the URL is stored). */
+export type Delivery = 'sent' | 'never';
 
 /** Where SendTestCallback's sample claims to come from. */
 export interface SampleWhere {
@@ -79,10 +76,8 @@ type Common = Omit<EventDescriptor, 'templateParam' | 'templateColumn' | 'fields
 
 function sent<P extends EventPayload, const K extends EventDescriptor['templateParam'], const C extends Column>(
   d: Common & Keyed<K, C> & { fields: FieldsOf<P>; sample: (where: SampleWhere) => LiveEvent<P> },
-  delivery: Exclude<Delivery, 'never'> = 'sent',
-  note = '',
 ): EventDescriptor & Keyed<K, C> {
-  return { ...d, delivery, note };
+  return { ...d, delivery: 'sent', note: '' };
 }
 
 function neverSent<const K extends EventDescriptor['templateParam'], const C extends Column>(
@@ -286,8 +281,6 @@ export const EVENT_TYPES = [
         }),
       ),
     },
-    'not-yet',
-    'Not sent yet: livehook does not detect push errors (event 321) yet. The URL is stored; Send test posts a sample.',
   ),
   neverSent({
     eventType: 315,

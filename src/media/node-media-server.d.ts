@@ -6,20 +6,45 @@ declare module 'node-media-server/src/session/rtmp_session.js' {
   import type { Socket } from 'node:net';
 
   interface InvokeMessage {
+    transId: number;
     streamName: string;
-    cmdObj?: Record<string, unknown>;
+  }
+
+  interface RtmpPacket {
+    header: { fmt: number; cid: number; timestamp: number; length: number; type: number; stream_id: number };
+    payload: Buffer;
+    capacity: number;
+    /** Payload bytes received so far. */
+    bytes: number;
   }
 
   interface Rtmp {
-    /** 3 (RTMP_HANDSHAKE_2) once C2 has arrived: RTMP messages may be sent from then on. */
+    /** 0 before C0, 1 reading C1, 2 reading C2, 3 (RTMP_HANDSHAKE_2) once C2 has arrived. */
     readonly handshakeState: number;
+    /** Bytes of C1 or C2 received so far. */
+    readonly handshakeBytes: number;
+    /** 4 (RTMP_PARSE_PAYLOAD) while reading a chunk's payload. */
+    readonly parserState: number;
+    /** The message being parsed; its payload is complete when a handler runs. */
+    readonly parserPacket: RtmpPacket;
+    /** Messages in progress, by chunk stream id. */
+    readonly inPackets: Map<number, RtmpPacket>;
+    readonly inChunkSize: number;
+    /** Set by connect. */
+    readonly streamApp: string | undefined;
+    readonly streamHost: string | undefined;
+    /** An FLV parser the RTMP path never uses (1 MiB each). */
+    flv: unknown;
+    onConnect(invokeMessage: { transId: number; cmdObj: Record<string, unknown> }): void;
+    onCreateStream(invokeMessage: { transId: number }): void;
     onPublish(invokeMessage: InvokeMessage): void;
     onPlay(invokeMessage: InvokeMessage): void;
     /** Decodes and dispatches the command message in parserPacket. */
     invokeHandler(): void;
-    /** The message being parsed; payload holds it once complete. */
-    readonly parserPacket: { payload: Buffer };
-    onDeleteStream(invokeMessage: InvokeMessage): void;
+    /** Handles a protocol control message (set chunk size, window size, …) in parserPacket. */
+    controlHandler(): void;
+    /** Makes parserPacket's payload hold header.length bytes. */
+    packetAlloc(): void;
     /** Sends an Acknowledgement (type 3) with this sequence number. */
     sendACK(size: number): void;
   }
@@ -71,4 +96,12 @@ declare module 'node-media-server/src/core/context.js' {
 declare module 'node-media-server/src/core/logger.js' {
   const logger: { log(message: string, level?: string): void; level: string };
   export = logger;
+}
+
+declare module 'node-media-server/src/protocol/flv.js' {
+  /** FLV parser: its constructor allocates a parserTagCapacity-byte (1 MiB) tag buffer. */
+  class Flv {
+    parserTagCapacity: number;
+  }
+  export = Flv;
 }

@@ -19,7 +19,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConfigCache, DomainConfig } from '../bindings/config-cache.js';
 import { streamKey } from '../bindings/config-cache.js';
-import { pushEnded, pushStarted, randomDecimalId, type LiveEvent, type StreamContext } from '../events/builders.js';
+import { pushEnded, pushExceptionReport, pushStarted, randomDecimalId, type LiveEvent, type StreamContext } from '../events/builders.js';
 import type { EmitOptions, EventSink } from '../events/emit.js';
 import type { Db, Store } from '../store/database.js';
 import { notifyPushEnded } from '../store/push-commands.js';
@@ -35,6 +35,7 @@ import {
 } from '../store/push-sessions.js';
 import { isUniqueViolation } from '../store/storage-errors.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
+import type { AnomalyReport } from './push-anomalies.js';
 import { verifyPushAuth } from './push-auth.js';
 import type { RemoteAuthConfig, RemoteAuthDecision, RemoteAuthRequest } from './remote-push-auth.js';
 import { nameProblem } from './stream-names.js';
@@ -313,6 +314,13 @@ export class PushSessions {
     return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }), (trx) =>
       markPushSessionEnded(trx, session.id, row),
     ).then(() => undefined);
+  }
+
+  /** A live push's problems in one report interval: event 321 (docs/tencent-compat.md). */
+  pushException(session: PushSession, report: AnomalyReport): void {
+    if (session.state !== 'started') return;
+    const event = pushExceptionReport(session.context, { at: report.data_time, userIp: session.clientIp, abnormal: report.abnormal_event });
+    this.#events.emit(event).catch((rawError: unknown) => this.#log.error({ err: rawError, stream: session.stream }, 'could not store a push error event (321)'));
   }
 
   /**

@@ -128,6 +128,7 @@ export interface TemplateUrls {
   RecordNotifyUrl?: string;
   SnapshotNotifyUrl?: string;
   PornCensorshipNotifyUrl?: string;
+  PushExceptionNotifyUrl?: string;
 }
 
 export interface TemplateOptions {

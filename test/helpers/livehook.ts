@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import tencentcloud from 'tencentcloud-sdk-nodejs';
 import { loadConfig, type OptionName } from '../../src/config.js';
 import { startLivehook, type Livehook } from '../../src/main.js';
@@ -79,7 +80,7 @@ export interface TestLivehook extends Livehook {
 }
 
 export async function startTestLivehook(
-  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv } = {},
+  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<TestLivehook> {
   const dataDir = options.dataDir ?? tempDir();
   // A test that names its own database (several instances on one) manages it itself.
@@ -96,7 +97,7 @@ export async function startTestLivehook(
     LIVEHOOK_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...options.env,
   };
-  const livehook = await startLivehook(config, { env });
+  const livehook = await startLivehook(config, { env, log: options.log });
   return Object.assign(Object.create(null) as object, livehook, {
     client: (secretId = TEST_SECRET_ID, secretKey = TEST_SECRET_KEY) => sdkClient(livehook.httpUrl, secretId, secretKey),
     stop: async ({ keepData = false } = {}) => {

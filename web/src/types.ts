@@ -110,8 +110,8 @@ export interface EventTypeInfo {
   Name: string;
   TemplateField: keyof CallbackTemplate & `${string}NotifyUrl`;
   FieldLabel: string;
-  /** sent, not-yet (stored, not sent yet) or never (livehook cannot produce it). */
-  Delivery: 'sent' | 'not-yet' | 'never';
+  /** sent, or never (livehook cannot produce it). */
+  Delivery: 'sent' | 'never';
   /** Why it is not sent; '' when it is. */
   Note: string;
   HasSample: boolean;

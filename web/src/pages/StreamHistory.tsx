@@ -6,7 +6,8 @@ import { useState, type FormEvent } from 'react';
 import { Pager } from '../components/pager';
 import { ErrorBox, Loaded } from '../components/states';
 import { Table } from '../components/table';
-import { eventTypeName, type DomainInfo } from '../types';
+import { eventTypeName, useEventTypes } from '../event-types';
+import type { DomainInfo } from '../types';
 import { useAction } from '../use-action';
 
 const PAGE_SIZE = 20;
@@ -73,13 +74,14 @@ function PushCallbacks({ push }: { push: StreamEventInfo }) {
     PageNum: 1,
     PageSize: 100,
   });
+  const types = useEventTypes().data?.EventTypeList;
   return (
     <Loaded state={records} isEmpty={(d) => d.DataInfoList.length === 0} empty="No callback was sent about this push.">
       {(d) => (
         <Table className="attempts" columns={['Event', 'Event time', 'Answered', 'Result', 'Response']}>
           {d.DataInfoList.map((r, i) => (
             <tr key={i} className="attempt">
-              <td>{eventTypeName(r.EventType)}</td>
+              <td>{eventTypeName(types, r.EventType)}</td>
               <td>{local(r.EventTime)}</td>
               <td>{local(r.ResponseTime)}</td>
               <td className={r.ResultCode === 0 ? 'good' : 'bad'}>
