@@ -167,7 +167,7 @@ export async function bindDomain(
 }
 
 /** The template URLs of all five event types on one receiver, one path per type. */
-export const allUrls = (url: (path: string) => string): Required<TemplateUrls> => ({
+export const allUrls = (url: (path: string) => string): Required<Omit<TemplateUrls, 'PushExceptionNotifyUrl'>> => ({
   StreamBeginNotifyUrl: url('/begin'),
   StreamEndNotifyUrl: url('/end'),
   RecordNotifyUrl: url('/record'),
