@@ -310,6 +310,8 @@ describe('nginx-rtmp adapter with a real nginx', () => {
       assert.equal(allowed.code, 0, describeResult(allowed));
       const [begin] = await receiver.waitFor(1, { path: '/begin' });
       await receiver.waitFor(1, { path: '/end' });
+      // nginx records every push: its recording's callback comes last, so the next test starts clean.
+      await receiver.waitFor(1, { path: '/record', timeoutMs: 15_000 });
       assert.equal((begin!.json as { stream_id: string }).stream_id, 'nginx_remote_ok', 'only the allowed push called back');
       const asked = auth.onPath('/check').map((r) => new URL(r.url, 'http://x').searchParams);
       assert.deepEqual(asked.map((q) => q.get('uri')?.split('?')[0]), ['/live/nginx_remote_no', '/live/nginx_remote_ok']);
