@@ -15,14 +15,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMITTER_APP, EMITTER_DOMAIN, EMITTER_TEMPLATE } from '../fixtures/emitter-setup.js';
+import { EMITTER_APP, EMITTER_DOMAIN } from '../fixtures/emitter-setup.js';
 import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
 import { callAction } from '../helpers/callbacks.js';
 import { startPush, type Push } from '../helpers/ffmpeg.js';
 import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY, type LiveClient } from '../helpers/livehook.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
-import { HOOK_TOKEN } from '../helpers/scale-out.js';
+import { callBackStartsAndEnds, HOOK_TOKEN, nginxNotify } from '../helpers/scale-out.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/livehook-emitter.ts');
 /** Short lease so that recovery happens within the test; the default (30 s) is measured by bench/scale-out.ts. */
@@ -54,27 +54,14 @@ async function startInstance(args: string[], dataDir = tempDir('livehook-live-st
   return { proc, url, rtmpPort, client: sdkClient(url, TEST_SECRET_ID, TEST_SECRET_KEY) };
 }
 
-/** The fixture's template gets a push-end URL and the domain's push auth goes off (plain test pushes). */
-async function configure(client: LiveClient, rx: Receiver): Promise<void> {
-  const templates = (await client.DescribeLiveCallbackTemplates()).Templates ?? [];
-  const templateId = templates.find((t) => t.TemplateName === EMITTER_TEMPLATE)!.TemplateId!;
-  await client.ModifyLiveCallbackTemplate({ TemplateId: templateId, StreamBeginNotifyUrl: rx.url('/begin'), StreamEndNotifyUrl: rx.url('/end') });
-  await client.ModifyLivePushAuthKey({ DomainName: EMITTER_DOMAIN, Enable: 0 });
-}
-
 function push(instance: Instance, stream: string, query = ''): Push {
   const p = startPush({ url: `rtmp://127.0.0.1:${instance.rtmpPort}/${EMITTER_APP}/${stream}${query ? `?${query}` : ''}`, tcUrl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, noDelay: true });
   cleanups.push(() => p.kill());
   return p;
 }
 
-/** An nginx-rtmp notify (form-encoded, as nginx sends it) to an instance's hook; resolves with the status. */
-async function nginx(instance: Instance, call: 'publish' | 'publish_done', stream: string, clientid: string): Promise<number> {
-  const body = new URLSearchParams({ app: EMITTER_APP, flashver: 'FMLE/3.0', swfurl: '', tcurl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, pageurl: '', addr: '10.1.2.3', clientid, call, name: stream, type: 'live' });
-  const response = await fetch(`${instance.url}/hooks/nginx-rtmp/on_${call}?token=${HOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
-  await response.text();
-  return response.status;
-}
+const nginx = (instance: Instance, call: 'publish' | 'publish_done', stream: string, clientid: string): Promise<number> =>
+  nginxNotify(instance.url, call, stream, clientid);
 
 interface PushPayload {
   stream_id: string;
@@ -115,7 +102,7 @@ test('two instances on PostgreSQL: one live state, control through either, kill 
   const common = ['--database-url', db.url, '--receiver', rx.url('/begin')];
   const a = await startInstance(common);
   const b = await startInstance(common);
-  await configure(a.client, rx);
+  await callBackStartsAndEnds(a.client, rx);
   await new Promise((resolve) => setTimeout(resolve, 500)); // the config change reaches B (LISTEN/NOTIFY, < 1 s)
 
   // ---- pushes held by A (ffmpeg and nginx hooks) and by B ----
@@ -191,7 +178,7 @@ test('SQLite: kill -9 and a restart on the same data dir end the pushes the firs
   const dataDir = tempDir('livehook-live-state-sqlite-');
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const first = await startInstance(['--receiver', rx.url('/begin')], dataDir);
-  await configure(first.client, rx);
+  await callBackStartsAndEnds(first.client, rx);
   const pushes = ['s_kill1', 's_kill2'].map((stream) => push(first, stream));
   assert.equal(await nginx(first, 'publish', 's_nginx', '21'), 200);
   for (const stream of ['s_kill1', 's_kill2', 's_nginx']) await waitForCallbacks(rx, 'begin', stream, 1, 15_000);
