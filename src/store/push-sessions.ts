@@ -92,6 +92,11 @@ export async function endedPushSessionIds(db: Db, ids: readonly number[]): Promi
   return rows.map((r) => Number(r.id));
 }
 
+/** The live sessions an instance owns, per the store. */
+export function livePushSessionsOf(db: Db, instanceId: string): Promise<PushSessionRow[]> {
+  return db.selectFrom('push_sessions').selectAll().where('instance_id', '=', instanceId).where('ended_at', 'is', null).execute();
+}
+
 /** Started, not ended: the account's live pushes on every instance, oldest first. */
 export function listLivePushSessions(
   db: Db,
