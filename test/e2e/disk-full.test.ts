@@ -6,14 +6,17 @@
  * - the live pushes end meanwhile: their events 0 are kept in memory and retried (counted in
  *   /metrics), none is lost;
  * once space is freed, every push end reaches the receiver, and a new push is accepted again.
+ * The memory held meanwhile is bounded: beyond --max-unstored-events, new events are refused and
+ * counted, and those held are still written once space is back.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindDomain, callAction, forStream, sleep } from '../helpers/callbacks.js';
 import { push, requireFfmpeg, startPush, type Push } from '../helpers/ffmpeg.js';
+import { StoreUnavailableError } from '../../src/events/emit.js';
+import { bindDomain, callAction, forStream, sleep, startEvent, streamContext } from '../helpers/callbacks.js';
 import { startTestLivehook, tempDir, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
 
@@ -51,6 +54,20 @@ function fill(file: string): void {
   }
 }
 
+/** Fills the disk, then writes through the API until the store refuses (writes that still fit in SQLite's WAL use the last of it). */
+async function fillUntilRefused(lh: TestLivehook, rx: Receiver): Promise<string> {
+  const filler = path.join(mountDir, 'filler');
+  fill(filler);
+  for (let i = 0; i < 200; i++) {
+    try {
+      await callAction(lh.client(), 'CreateLiveCallbackTemplate', { TemplateName: `fill_${Date.now()}_${i}`, StreamBeginNotifyUrl: rx.url(`/${'x'.repeat(2000)}`) });
+    } catch {
+      return filler;
+    }
+  }
+  throw new Error('the store still accepts writes on a full disk');
+}
+
 const metric = async (lh: TestLivehook, name: string): Promise<number> => {
   const text = await (await fetch(`${lh.httpUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -75,18 +92,8 @@ test('disk full with pushes live: a new publish is refused, the push ends are ke
   // sent again only when its lease runs out, and its session's later events wait behind it.
   for (let i = 0; i < 100 && (await lh.store.db.selectFrom('deliveries').select('id').execute()).length > 0; i++) await sleep(100);
 
-  // ---- the disk fills up; writes that still fit in SQLite's WAL use the last of it ----
-  const filler = path.join(mountDir, 'filler');
-  fill(filler);
-  let refusedWrite = false;
-  for (let i = 0; i < 200 && !refusedWrite; i++) {
-    try {
-      await callAction(client, 'CreateLiveCallbackTemplate', { TemplateName: `fill_${i}`, StreamBeginNotifyUrl: receiver.url(`/${'x'.repeat(2000)}`) });
-    } catch {
-      refusedWrite = true;
-    }
-  }
-  assert.ok(refusedWrite, 'the store refuses writes once the disk is full');
+  // ---- the disk fills up ----
+  const filler = await fillUntilRefused(lh, receiver);
 
   // ---- a new publish is refused: its session cannot be recorded ----
   const refused = await push({ url: url('full_new'), tcUrl, seconds: 6 });
@@ -113,4 +120,22 @@ test('disk full with pushes live: a new publish is refused, the push ends are ke
   assert.equal(again.code, 0, 'a push is accepted again');
   await receiver.waitFor(1, { path: '/end', filter: forStream('full_after'), timeoutMs: 5_000 });
   assert.equal(receiver.received(forStream('full_new')).length, 0, 'the refused publish called nothing back');
+});
+
+test('the events held while the disk is full are bounded: beyond --max-unstored-events new ones are refused and counted', { timeout: 60_000 }, async () => {
+  await livehook?.stop({ keepData: true });
+  fs.rmSync(path.join(mountDir, 'livehook.db'), { force: true });
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(path.join(mountDir, `livehook.db${suffix}`), { force: true });
+  livehook = await startTestLivehook({ dataDir: mountDir, flags: { allowPrivateCallbacks: true, maxUnstoredEvents: 2, databaseUrl: `sqlite:${path.join(mountDir, 'livehook.db')}` } });
+  const lh = livehook;
+  await bindDomain(lh.client(), DOMAIN, { StreamBeginNotifyUrl: receiver!.url('/cap') });
+  const filler = await fillUntilRefused(lh, receiver!);
+  const held = [lh.events.emit(startEvent(streamContext(DOMAIN, 'cap1', '901'))), lh.events.emit(startEvent(streamContext(DOMAIN, 'cap2', '902')))];
+  await sleep(300); // both failed once: the store is known to refuse writes
+  await assert.rejects(lh.events.emit(startEvent(streamContext(DOMAIN, 'cap3', '903'))), StoreUnavailableError);
+  assert.equal(await metric(lh, 'livehook_events_refused_total'), 1);
+  assert.equal(await metric(lh, 'livehook_events_unstored'), 2);
+  fs.rmSync(filler);
+  await Promise.all(held);
+  await receiver!.waitFor(2, { path: '/cap', timeoutMs: 10_000 });
 });
