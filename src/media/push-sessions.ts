@@ -30,6 +30,7 @@ import {
   insertAdmittedPushSession,
   markPushSessionEnded,
   markPushSessionStarted,
+  latestStartedPushSession,
   livePushSessionsOf,
   touchLivePushSessions,
   type PushSessionRow,
@@ -77,6 +78,9 @@ export interface PushSession {
   readonly kick: (() => void) | undefined;
   readonly idleMs: (() => number) | undefined;
 }
+
+/** What events of a push after its start need (a recording's event 100). */
+export type RecordedPush = Pick<PushSession, 'context' | 'startedAt'>;
 
 export type Admission =
   | { readonly ok: true; readonly session: PushSession }
@@ -353,6 +357,27 @@ export class PushSessions {
     if (!row || row.instance_id === this.instanceId || row.source !== source) return false;
     if (clientIp && row.client_ip !== bareIp(clientIp)) return false;
     return this.#endRow(row, EndReason.sourceEnded, Date.now(), true);
+  }
+
+  /**
+   * A push of that source and client, held by another instance, live or ended within
+   * `endedWithinMs`: what a recording hook that reached this instance belongs to.
+   */
+  async recentElsewhere(
+    source: IngestSource,
+    domain: string,
+    app: string,
+    stream: string,
+    clientIp: string,
+    endedWithinMs: number,
+  ): Promise<RecordedPush | undefined> {
+    const name = domain.toLowerCase();
+    const appId = this.#config.domain(name)?.appId;
+    if (appId === undefined) return undefined;
+    const row = await latestStartedPushSession(this.#store.db, appId, { domain: name, app, stream }, Date.now() - endedWithinMs);
+    if (!row || row.instance_id === this.instanceId || row.source !== source) return undefined;
+    if (clientIp && row.client_ip !== bareIp(clientIp)) return undefined;
+    return { context: contextOf(row), startedAt: row.started_at ?? row.admitted_at };
   }
 
   async #liveRow(domain: string, app: string, stream: string): Promise<PushSessionRow | undefined> {

@@ -4,7 +4,8 @@
  * their embedded ingest, nginx-rtmp-shaped hooks, and a receiver that sees every callback.
  * - Two instances on PostgreSQL: the online list through either shows every push with its holder;
  *   DropLiveStream and ForbidLiveStream through B cut a publisher held by A within 2 s; an
- *   nginx on_publish_done that reaches B ends a push whose on_publish reached A; the same stream
+ *   nginx on_publish_done that reaches B ends a push whose on_publish reached A (and its
+ *   on_record_done there is called back too); the same stream
  *   pushed into A and B at once is accepted once.
  * - `kill -9` of A with pushes live on it: B ends each of them exactly once (errcode 9), with
  *   push_duration up to the last time A saw it, within the lease.
@@ -60,8 +61,8 @@ function push(instance: Instance, stream: string, query = ''): Push {
   return p;
 }
 
-const nginx = (instance: Instance, call: 'publish' | 'publish_done', stream: string, clientid: string): Promise<number> =>
-  nginxNotify(instance.url, call, stream, clientid);
+const nginx = (instance: Instance, call: 'publish' | 'publish_done' | 'record_done', stream: string, clientid: string, recordPath?: string): Promise<number> =>
+  nginxNotify(instance.url, call, stream, clientid, recordPath);
 
 interface PushPayload {
   stream_id: string;
@@ -134,6 +135,11 @@ test('two instances on PostgreSQL: one live state, control through either, kill 
   assert.equal(await nginx(b, 'publish_done', 'n_done_elsewhere', '11'), 200);
   const [doneElsewhere] = await waitForCallbacks(rx, 'end', 'n_done_elsewhere', 1, 5_000);
   assert.equal(payload(doneElsewhere!).errcode, 1);
+  // ...and its on_record_done, which comes after, too: event 100 in the push's own sequence.
+  assert.equal(await nginx(b, 'record_done', 'n_done_elsewhere', '11', '/var/rec/n_done_elsewhere.flv'), 200);
+  await until(() => rx.onPath('/record').length === 1, 5_000, () => 'the recording callback');
+  const record = rx.onPath('/record')[0]!.json as { stream_id: string; video_url: string };
+  assert.deepEqual([record.stream_id, record.video_url], ['n_done_elsewhere', '/var/rec/n_done_elsewhere.flv']);
 
   // ---- the same stream pushed into A and B at once: one is accepted ----
   const both = [push(a, 'both', 'from=a'), push(b, 'both', 'from=b')];

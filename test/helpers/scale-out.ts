@@ -78,17 +78,19 @@ export async function templateChangeDelay(
  * An nginx-rtmp notify (form-encoded, as nginx sends it) for the emitter's domain into an
  * instance's hook; resolves with the HTTP status (200 admits / acknowledges).
  */
-export async function nginxNotify(httpUrl: string, call: 'publish' | 'publish_done', stream: string, clientid: string): Promise<number> {
-  const body = new URLSearchParams({ app: EMITTER_APP, flashver: 'FMLE/3.0', swfurl: '', tcurl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, pageurl: '', addr: '10.1.2.3', clientid, call, name: stream, type: 'live' });
+export async function nginxNotify(httpUrl: string, call: 'publish' | 'publish_done' | 'record_done', stream: string, clientid: string, recordPath = ''): Promise<number> {
+  // Each call's own fields, in nginx's order.
+  const own: Record<string, string> = call === 'publish' ? { name: stream, type: 'live' } : call === 'record_done' ? { recorder: 'rec', name: stream, path: recordPath } : { name: stream };
+  const body = new URLSearchParams({ app: EMITTER_APP, flashver: 'FMLE/3.0', swfurl: '', tcurl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, pageurl: '', addr: '10.1.2.3', clientid, call, ...own });
   const response = await fetch(`${httpUrl}/hooks/nginx-rtmp/on_${call}?token=${HOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
   await response.text();
   return response.status;
 }
 
-/** The emitter's template gets push-start and push-end URLs on `rx`, and its domain's push auth goes off (plain test pushes). */
+/** The emitter's template gets push-start, push-end and recording URLs on `rx`, and its domain's push auth goes off (plain test pushes). */
 export async function callBackStartsAndEnds(client: LiveClient, rx: Receiver): Promise<void> {
   const templateId = await templateIdOf(client);
-  await client.ModifyLiveCallbackTemplate({ TemplateId: templateId, StreamBeginNotifyUrl: rx.url('/begin'), StreamEndNotifyUrl: rx.url('/end') });
+  await client.ModifyLiveCallbackTemplate({ TemplateId: templateId, StreamBeginNotifyUrl: rx.url('/begin'), StreamEndNotifyUrl: rx.url('/end'), RecordNotifyUrl: rx.url('/record') });
   await client.ModifyLivePushAuthKey({ DomainName: EMITTER_DOMAIN, Enable: 0 });
 }
 
