@@ -9,9 +9,13 @@
  *   b. delivery throughput: `--events` push-start events emitted inside the livehook processes
  *      (windows of 1,000, each event its own push session) to the receiver child (bench/receiver.ts):
  *      SQLite with 1 instance, then PostgreSQL with 1 and with 2 instances (half each) on one
- *      database; events/s from the common start signal to the last arrival.
+ *      database; events/s from the common start signal to the last arrival;
+ *   c. recovery: `--pushes` live pushes (nginx-rtmp on_publish hooks) held by instance A, then
+ *      `kill -9` of A; the time from the kill until instance B's last push end (errcode 9) reached
+ *      the receiver, with the default --instance-lease-ms unless `--lease-ms` is given (target:
+ *      every push end within 45 s of the death).
  *
- * Usage: npx tsx bench/scale-out.ts [--changes 100] [--events 50000] [--per-host 16] [--only a,b]
+ * Usage: npx tsx bench/scale-out.ts [--changes 100] [--events 50000] [--per-host 16] [--pushes 100] [--lease-ms MS] [--only a,b,c]
  * Needs the PostgreSQL server at LIVEHOOK_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432);
  * each run creates and drops its own databases.
  */
@@ -22,7 +26,7 @@ import { startTsProcess, type LineProcess } from '../test/helpers/child-process.
 import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY } from '../test/helpers/livehook.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { Receiver as RecordingReceiver } from '../test/helpers/receiver.js';
-import { HOOK_TOKEN, pushAuthOffDelay, templateChangeDelay, templateIdOf } from '../test/helpers/scale-out.js';
+import { callBackStartsAndEnds, HOOK_TOKEN, nginxNotify, pushAuthOffDelay, templateChangeDelay, templateIdOf } from '../test/helpers/scale-out.js';
 import { fmt, loadNote, now, percentile, Receiver } from './lib.js';
 
 const { values } = parseArgs({
@@ -30,12 +34,16 @@ const { values } = parseArgs({
     changes: { type: 'string', default: '100' },
     events: { type: 'string', default: '50000' },
     'per-host': { type: 'string', default: '16' },
-    only: { type: 'string', default: 'a,b' },
+    pushes: { type: 'string', default: '100' },
+    'lease-ms': { type: 'string' },
+    only: { type: 'string', default: 'a,b,c' },
   },
 });
 const CHANGES = Number(values.changes);
 const EVENTS = Number(values.events);
 const PER_HOST = values['per-host'];
+const PUSHES = Number(values.pushes);
+const LEASE_ARGS = values['lease-ms'] ? ['--instance-lease-ms', values['lease-ms']] : [];
 const STEPS = new Set(values.only.split(','));
 const FIXTURE = path.resolve(import.meta.dirname, '../test/fixtures/livehook-emitter.ts');
 
@@ -139,6 +147,43 @@ async function deliveryThroughput(): Promise<void> {
   }
 }
 
+async function recovery(): Promise<void> {
+  const db = await createTestDatabase('benchrecovery');
+  const rx = await RecordingReceiver.start({ respond: 200 });
+  try {
+    await withInstances(
+      2,
+      () => ['--database-url', db.url, '--receiver', rx.url('/begin'), '--hook-token', HOOK_TOKEN, ...LEASE_ARGS],
+      async ([a]) => {
+        await callBackStartsAndEnds(sdkClient(a!.httpUrl, TEST_SECRET_ID, TEST_SECRET_KEY), rx);
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // B reloads the config (NOTIFY)
+        for (let i = 0; i < PUSHES; i++) {
+          if ((await nginxNotify(a!.httpUrl, 'publish', `r${i}`, String(i))) !== 200) throw new Error(`A refused push r${i}`);
+        }
+        while (rx.onPath('/begin').length < PUSHES) await new Promise((resolve) => setTimeout(resolve, 50));
+        a!.proc.child.kill('SIGKILL');
+        const killedAt = Date.now();
+        await a!.proc.exited;
+        const deadline = killedAt + 120_000;
+        while (rx.onPath('/end').length < PUSHES) {
+          if (Date.now() > deadline) throw new Error(`only ${rx.onPath('/end').length} of ${PUSHES} push ends within 120 s of the kill`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const delays = rx.onPath('/end').map((r) => r.at - killedAt).sort((x, y) => x - y);
+        const errcodes = new Set(rx.onPath('/end').map((r) => (r.json as { errcode: number }).errcode));
+        console.log(
+          `c. recovery: ${PUSHES} live pushes on A, kill -9 of A → B's push ends (errcodes ${[...errcodes].join(',')}): first ${fmt(delays[0]!)} ms, ` +
+            `last ${fmt(delays.at(-1)!)} ms after the kill, with --instance-lease-ms ${values['lease-ms'] ?? '30000 (default)'} (target: last ≤ 45,000 ms); ${loadNote()}`,
+        );
+      },
+    );
+  } finally {
+    await rx.close();
+    await db.drop();
+  }
+}
+
 console.log(`scale-out bench: ${CHANGES} changes, ${fmt(EVENTS)} events, ${PER_HOST} callbacks in flight per instance to the one receiver`);
 if (STEPS.has('a')) await propagation();
 if (STEPS.has('b')) await deliveryThroughput();
+if (STEPS.has('c')) await recovery();

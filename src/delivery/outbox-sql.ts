@@ -68,23 +68,19 @@ export const toClaimed = (r: ClaimRow): ClaimedDelivery => ({
 });
 
 /**
- * `db.transaction().execute(work)`, throwing the error that made it fail. When SQLite has rolled
- * a transaction back itself (SQLITE_FULL, SQLITE_IOERR), Kysely's own ROLLBACK then fails with
- * "cannot rollback - no transaction is active", and that error would hide the cause.
+ * A transaction that fails with the error that made it fail. When SQLite rolls a transaction back
+ * by itself (SQLITE_FULL or SQLITE_IOERR, often at COMMIT), a ROLLBACK then fails with "cannot
+ * rollback - no transaction is active"; that error must not replace the cause.
  */
 async function transact<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
-  let cause: unknown;
+  const trx = await db.startTransaction().execute();
   try {
-    return await db.transaction().execute(async (trx) => {
-      try {
-        return await work(trx);
-      } catch (rawError) {
-        cause = rawError;
-        throw rawError;
-      }
-    });
+    const result = await work(trx);
+    await trx.commit().execute();
+    return result;
   } catch (rawError) {
-    throw cause ?? rawError;
+    await trx.rollback().execute().catch(() => {});
+    throw rawError;
   }
 }
 

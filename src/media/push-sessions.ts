@@ -30,6 +30,8 @@ import {
   insertAdmittedPushSession,
   markPushSessionEnded,
   markPushSessionStarted,
+  latestStartedPushSession,
+  livePushSessionsOf,
   touchLivePushSessions,
   type PushSessionRow,
 } from '../store/push-sessions.js';
@@ -82,6 +84,9 @@ export interface PushSession {
 
 export type AskRemoteAuth = (config: RemoteAuthConfig, request: RemoteAuthRequest) => Promise<RemoteAuthDecision>;
 
+/** What events of a push after its start need (a recording's event 100). */
+export type RecordedPush = Pick<PushSession, 'context' | 'startedAt'>;
+
 export type Admission =
   | { readonly ok: true; readonly session: PushSession }
   | { readonly ok: false; readonly reason: string };
@@ -103,6 +108,9 @@ const contextOf = (row: PushSessionRow): StreamContext => ({
   streamParam: row.stream_param,
   sequence: row.sequence,
 });
+
+/** A row of this instance without a session here is left alone this long after its admission (it may be one being admitted). */
+const STRAY_GRACE_MS = 10_000;
 
 /** A live connection that has sent no media for this long may be taken over by its publisher's reconnect. */
 export const TAKEOVER_IDLE_MS = 1_000;
@@ -130,6 +138,10 @@ export class PushSessions {
   /** This process's id in `instances` (owner of the sessions it admits). */
   readonly instanceId: string;
   readonly #live = new Map<string, PushSession>();
+  /** Sessions whose end is being written (no longer live here, still live in the store). */
+  readonly #ending = new Set<number>();
+  /** Rows of forgotten admissions still being deleted, by stream: a new admission of the stream waits for it. */
+  readonly #forgetting = new Map<string, Promise<unknown>>();
   readonly #listeners = new Set<(change: 'started' | 'ended', session: PushSession) => void>();
 
   constructor(options: {
@@ -215,6 +227,7 @@ export class PushSessions {
     let id: number;
     try {
       if (local) await this.#takeOver(local);
+      await this.#forgetting.get(key);
       id = await insert();
     } catch (rawError) {
       // Another connection holds the stream, perhaps on another instance.
@@ -311,9 +324,10 @@ export class PushSessions {
     this.#log.info({ domain: session.context.domain, app: session.app, stream: session.stream, errcode: end.errcode, errmsg: end.errmsg }, 'push ended');
     this.#notify('ended', session);
     const row = { endedAt: now, ...end, width: session.width, height: session.height };
+    this.#ending.add(session.id);
     return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }), (trx) =>
       markPushSessionEnded(trx, session.id, row),
-    ).then(() => undefined);
+    ).then(() => void this.#ending.delete(session.id));
   }
 
   /** A live push's problems in one report interval: event 321 (docs/tencent-compat.md). */
@@ -332,10 +346,13 @@ export class PushSessions {
     session.state = 'ended';
     if (this.#live.get(session.key) === session) this.#live.delete(session.key);
     this.#log.info({ source: session.source, domain: session.context.domain, app: session.app, stream: session.stream }, 'admitted push forgotten: it never started');
-    // If this fails, the heartbeat finds the row without a session and removes it (reconcile).
-    deleteAdmittedPushSession(this.#store.db, session.id).catch((rawError: unknown) =>
-      this.#log.error({ err: rawError, sessionId: session.id }, 'could not remove the row of a forgotten push'),
+    const deleted = deleteAdmittedPushSession(this.#store.db, session.id).catch((rawError: unknown) =>
+      this.#log.error({ err: rawError, sessionId: session.id }, 'could not remove the row of a forgotten push; the heartbeat will'),
     );
+    this.#forgetting.set(session.key, deleted);
+    void deleted.finally(() => {
+      if (this.#forgetting.get(session.key) === deleted) this.#forgetting.delete(session.key);
+    });
     return true;
   }
 
@@ -366,6 +383,27 @@ export class PushSessions {
     if (!row || row.instance_id === this.instanceId || row.source !== source) return false;
     if (clientIp && row.client_ip !== bareIp(clientIp)) return false;
     return this.#endRow(row, EndReason.sourceEnded, Date.now(), true);
+  }
+
+  /**
+   * A push of that source and client, held by another instance, live or ended within
+   * `endedWithinMs`: what a recording hook that reached this instance belongs to.
+   */
+  async recentElsewhere(
+    source: IngestSource,
+    domain: string,
+    app: string,
+    stream: string,
+    clientIp: string,
+    endedWithinMs: number,
+  ): Promise<RecordedPush | undefined> {
+    const name = domain.toLowerCase();
+    const appId = this.#config.domain(name)?.appId;
+    if (appId === undefined) return undefined;
+    const row = await latestStartedPushSession(this.#store.db, appId, { domain: name, app, stream }, Date.now() - endedWithinMs);
+    if (!row || row.instance_id === this.instanceId || row.source !== source) return undefined;
+    if (clientIp && row.client_ip !== bareIp(clientIp)) return undefined;
+    return { context: contextOf(row), startedAt: row.started_at ?? row.admitted_at };
   }
 
   async #liveRow(domain: string, app: string, stream: string): Promise<PushSessionRow | undefined> {
@@ -433,6 +471,14 @@ export class PushSessions {
     await touchLivePushSessions(this.#store.db, this.instanceId, now);
     const ids = [...this.#live.values()].map((s) => s.id);
     for (const id of await endedPushSessionIds(this.#store.db, ids)) this.endedElsewhere(id);
+    // Rows of this instance that no session here holds (a forgotten admission whose row could not
+    // be deleted, an end that could not be stored) would block their stream: ended as recovery
+    // does, unless events are still waiting for the store (one of them may be that end).
+    if (this.#events.unstored > 0) return;
+    const held = new Set([...ids, ...this.#ending]);
+    for (const row of await livePushSessionsOf(this.#store.db, this.instanceId)) {
+      if (!held.has(row.id) && row.admitted_at < now - STRAY_GRACE_MS) await this.recover(row);
+    }
   }
 
   find(domain: string, app: string, stream: string): PushSession | undefined {

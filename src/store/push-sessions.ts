@@ -92,6 +92,32 @@ export async function endedPushSessionIds(db: Db, ids: readonly number[]): Promi
   return rows.map((r) => Number(r.id));
 }
 
+/** The live sessions an instance owns, per the store. */
+export function livePushSessionsOf(db: Db, instanceId: string): Promise<PushSessionRow[]> {
+  return db.selectFrom('push_sessions').selectAll().where('instance_id', '=', instanceId).where('ended_at', 'is', null).execute();
+}
+
+/** The stream's latest push that started and is live or ended after `endedSince` (recording hooks come after the end). */
+export function latestStartedPushSession(
+  db: Db,
+  appId: number,
+  stream: { domain: string; app: string; stream: string },
+  endedSince: number,
+): Promise<PushSessionRow | undefined> {
+  return db
+    .selectFrom('push_sessions')
+    .selectAll()
+    .where('app_id', '=', appId)
+    .where('domain_name', '=', stream.domain)
+    .where('app_name', '=', stream.app)
+    .where('stream_name', '=', stream.stream)
+    .where('state', '<>', 'admitted')
+    .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', endedSince)]))
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** Started, not ended: the account's live pushes on every instance, oldest first. */
 export function listLivePushSessions(
   db: Db,

@@ -1,6 +1,6 @@
 /**
  * Streams in real Chromium with real ffmpeg pushes: a live push appears in the polled online
- * list; Drop ends it; Forbid ends another and lists it as forbidden; Resume lifts that.
+ * list with the instance that holds it; Drop ends it; Forbid ends another and lists it as forbidden; Resume lifts that.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +44,7 @@ describe('console: online streams, drop, forbid, resume', () => {
     const dropped = await live('console_drop_me');
     const row = page.getByRole('row', { name: /console_drop_me/ });
     await row.waitFor(); // the list is polled: no reload needed
+    assert.equal(await row.getByRole('cell', { name: h.livehook.pushes.instanceId, exact: true }).count(), 1, 'the row shows the instance holding the publisher');
     await row.getByRole('button', { name: 'Drop' }).click();
     const droppedResult = await dropped.done;
     assert.notEqual(droppedResult.code, 0, 'ffmpeg lost its connection');

@@ -4,7 +4,8 @@
  * their embedded ingest, nginx-rtmp-shaped hooks, and a receiver that sees every callback.
  * - Two instances on PostgreSQL: the online list through either shows every push with its holder;
  *   DropLiveStream and ForbidLiveStream through B cut a publisher held by A within 2 s; an
- *   nginx on_publish_done that reaches B ends a push whose on_publish reached A; the same stream
+ *   nginx on_publish_done that reaches B ends a push whose on_publish reached A (and its
+ *   on_record_done there is called back too); the same stream
  *   pushed into A and B at once is accepted once.
  * - `kill -9` of A with pushes live on it: B ends each of them exactly once (errcode 9), with
  *   push_duration up to the last time A saw it, within the lease.
@@ -15,14 +16,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMITTER_APP, EMITTER_DOMAIN, EMITTER_TEMPLATE } from '../fixtures/emitter-setup.js';
+import { EMITTER_APP, EMITTER_DOMAIN } from '../fixtures/emitter-setup.js';
 import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
 import { callAction } from '../helpers/callbacks.js';
 import { startPush, type Push } from '../helpers/ffmpeg.js';
 import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY, type LiveClient } from '../helpers/livehook.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
-import { HOOK_TOKEN } from '../helpers/scale-out.js';
+import { callBackStartsAndEnds, HOOK_TOKEN, nginxNotify } from '../helpers/scale-out.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/livehook-emitter.ts');
 /** Short lease so that recovery happens within the test; the default (30 s) is measured by bench/scale-out.ts. */
@@ -54,27 +55,14 @@ async function startInstance(args: string[], dataDir = tempDir('livehook-live-st
   return { proc, url, rtmpPort, client: sdkClient(url, TEST_SECRET_ID, TEST_SECRET_KEY) };
 }
 
-/** The fixture's template gets a push-end URL and the domain's push auth goes off (plain test pushes). */
-async function configure(client: LiveClient, rx: Receiver): Promise<void> {
-  const templates = (await client.DescribeLiveCallbackTemplates()).Templates ?? [];
-  const templateId = templates.find((t) => t.TemplateName === EMITTER_TEMPLATE)!.TemplateId!;
-  await client.ModifyLiveCallbackTemplate({ TemplateId: templateId, StreamBeginNotifyUrl: rx.url('/begin'), StreamEndNotifyUrl: rx.url('/end') });
-  await client.ModifyLivePushAuthKey({ DomainName: EMITTER_DOMAIN, Enable: 0 });
-}
-
 function push(instance: Instance, stream: string, query = ''): Push {
   const p = startPush({ url: `rtmp://127.0.0.1:${instance.rtmpPort}/${EMITTER_APP}/${stream}${query ? `?${query}` : ''}`, tcUrl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, noDelay: true });
   cleanups.push(() => p.kill());
   return p;
 }
 
-/** An nginx-rtmp notify (form-encoded, as nginx sends it) to an instance's hook; resolves with the status. */
-async function nginx(instance: Instance, call: 'publish' | 'publish_done', stream: string, clientid: string): Promise<number> {
-  const body = new URLSearchParams({ app: EMITTER_APP, flashver: 'FMLE/3.0', swfurl: '', tcurl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, pageurl: '', addr: '10.1.2.3', clientid, call, name: stream, type: 'live' });
-  const response = await fetch(`${instance.url}/hooks/nginx-rtmp/on_${call}?token=${HOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
-  await response.text();
-  return response.status;
-}
+const nginx = (instance: Instance, call: 'publish' | 'publish_done' | 'record_done', stream: string, clientid: string, recordPath?: string): Promise<number> =>
+  nginxNotify(instance.url, call, stream, clientid, recordPath);
 
 interface PushPayload {
   stream_id: string;
@@ -115,7 +103,7 @@ test('two instances on PostgreSQL: one live state, control through either, kill 
   const common = ['--database-url', db.url, '--receiver', rx.url('/begin')];
   const a = await startInstance(common);
   const b = await startInstance(common);
-  await configure(a.client, rx);
+  await callBackStartsAndEnds(a.client, rx);
   await new Promise((resolve) => setTimeout(resolve, 500)); // the config change reaches B (LISTEN/NOTIFY, < 1 s)
 
   // ---- pushes held by A (ffmpeg and nginx hooks) and by B ----
@@ -147,6 +135,11 @@ test('two instances on PostgreSQL: one live state, control through either, kill 
   assert.equal(await nginx(b, 'publish_done', 'n_done_elsewhere', '11'), 200);
   const [doneElsewhere] = await waitForCallbacks(rx, 'end', 'n_done_elsewhere', 1, 5_000);
   assert.equal(payload(doneElsewhere!).errcode, 1);
+  // ...and its on_record_done, which comes after, too: event 100 in the push's own sequence.
+  assert.equal(await nginx(b, 'record_done', 'n_done_elsewhere', '11', '/var/rec/n_done_elsewhere.flv'), 200);
+  await until(() => rx.onPath('/record').length === 1, 5_000, () => 'the recording callback');
+  const record = rx.onPath('/record')[0]!.json as { stream_id: string; video_url: string };
+  assert.deepEqual([record.stream_id, record.video_url], ['n_done_elsewhere', '/var/rec/n_done_elsewhere.flv']);
 
   // ---- the same stream pushed into A and B at once: one is accepted ----
   const both = [push(a, 'both', 'from=a'), push(b, 'both', 'from=b')];
@@ -191,7 +184,7 @@ test('SQLite: kill -9 and a restart on the same data dir end the pushes the firs
   const dataDir = tempDir('livehook-live-state-sqlite-');
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const first = await startInstance(['--receiver', rx.url('/begin')], dataDir);
-  await configure(first.client, rx);
+  await callBackStartsAndEnds(first.client, rx);
   const pushes = ['s_kill1', 's_kill2'].map((stream) => push(first, stream));
   assert.equal(await nginx(first, 'publish', 's_nginx', '21'), 200);
   for (const stream of ['s_kill1', 's_kill2', 's_nginx']) await waitForCallbacks(rx, 'begin', stream, 1, 15_000);

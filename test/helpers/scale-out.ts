@@ -1,9 +1,11 @@
 /**
- * Measuring config propagation between livehook instances on one PostgreSQL database: a change
+ * Several livehook instances on one PostgreSQL database. Measuring config propagation: a change
  * made through instance A (official SDK), observed through pushes into instance B's SRS hook
  * (each admitted push emits a push-start callback with the template B resolved). Shared by
  * test/e2e/scale-out.test.ts and bench/scale-out.ts. Instances are test/fixtures/livehook-emitter.ts
- * processes started with `--hook-token HOOK_TOKEN`.
+ * processes started with `--hook-token HOOK_TOKEN`. Also nginx-rtmp-shaped hooks into an instance
+ * and the template setup for push start and end callbacks (test/e2e/live-state.test.ts, step c of
+ * the bench).
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -70,6 +72,26 @@ export async function templateChangeDelay(
   const stale = o.rx.onPath(o.oldPath).filter((r) => sentAt(r) > firstNew);
   assert.equal(stale.length, 0, `no push after the change took effect went to the old URL ${o.oldPath}`);
   return firstNew - changedAt;
+}
+
+/**
+ * An nginx-rtmp notify (form-encoded, as nginx sends it) for the emitter's domain into an
+ * instance's hook; resolves with the HTTP status (200 admits / acknowledges).
+ */
+export async function nginxNotify(httpUrl: string, call: 'publish' | 'publish_done' | 'record_done', stream: string, clientid: string, recordPath = ''): Promise<number> {
+  // Each call's own fields, in nginx's order.
+  const own: Record<string, string> = call === 'publish' ? { name: stream, type: 'live' } : call === 'record_done' ? { recorder: 'rec', name: stream, path: recordPath } : { name: stream };
+  const body = new URLSearchParams({ app: EMITTER_APP, flashver: 'FMLE/3.0', swfurl: '', tcurl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, pageurl: '', addr: '10.1.2.3', clientid, call, ...own });
+  const response = await fetch(`${httpUrl}/hooks/nginx-rtmp/on_${call}?token=${HOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  await response.text();
+  return response.status;
+}
+
+/** The emitter's template gets push-start, push-end and recording URLs on `rx`, and its domain's push auth goes off (plain test pushes). */
+export async function callBackStartsAndEnds(client: LiveClient, rx: Receiver): Promise<void> {
+  const templateId = await templateIdOf(client);
+  await client.ModifyLiveCallbackTemplate({ TemplateId: templateId, StreamBeginNotifyUrl: rx.url('/begin'), StreamEndNotifyUrl: rx.url('/end'), RecordNotifyUrl: rx.url('/record') });
+  await client.ModifyLivePushAuthKey({ DomainName: EMITTER_DOMAIN, Enable: 0 });
 }
 
 export const templateIdOf = async (client: LiveClient): Promise<number> =>

@@ -72,6 +72,8 @@ export interface OnlineStream {
   AppName: string;
   DomainName: string;
   PublishTimeList: { PublishTime: string }[];
+  /** livehook extension: the instance that holds the publisher. */
+  LivehookInstanceId: string;
 }
 
 export interface ForbiddenStream {

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { randomDecimalId, recordFileReady, type LiveEvent, type RecordFileInfo } from '../../events/builders.js';
 import type { EventSink } from '../../events/emit.js';
 import { EndReason } from '../end-reasons.js';
-import type { IngestSource, PublishRequest, PushSession, PushSessions } from '../push-sessions.js';
+import type { IngestSource, PublishRequest, PushSession, PushSessions, RecordedPush } from '../push-sessions.js';
 import type { ProbeMedia } from './probe.js';
 
 export interface HookDeps {
@@ -125,6 +125,11 @@ export class AdapterSessions {
     return domain ? this.#pushes.endHeldElsewhere(source, domain, app, stream, clientIp) : Promise.resolve(false);
   }
 
+  /** The push a recording hook belongs to when its publish reached another instance (recently ended included). */
+  recordedElsewhere(source: IngestSource, domain: string | undefined, app: string, stream: string, clientIp: string): Promise<RecordedPush | undefined> {
+    return domain ? this.#pushes.recentElsewhere(source, domain, app, stream, clientIp, this.#retainMs) : Promise.resolve(undefined);
+  }
+
   #track(connection: string, session: PushSession): Tracked {
     this.clearReadyTimer(this.#entries.get(connection));
     const entry: Tracked = { connection, session, endedAt: undefined, readyTimer: undefined };
@@ -196,7 +201,7 @@ export function recordFormatOf(file: string): RecordFileInfo['format'] {
  * the file name when the hook URL gives one (e.g. a web server in front of the record directory).
  */
 export async function recordFileEvent(
-  session: PushSession,
+  session: RecordedPush,
   file: string,
   recordBaseUrl: string,
   probe: ProbeMedia,

@@ -133,14 +133,14 @@ export function registerNginxRtmpRoutes(
     const stream = f.name ?? '';
     const file = f.path ?? '';
     const domain = pushDomainOf(hostOf(f.tcurl), new URLSearchParams(extra));
-    const entry = sessions.find(connectionOf(request, f), app, stream);
-    if (!entry || !file) {
-      log.info({ route, domain, app, stream, clientid: f.clientid, file, decision: 'ignored', reason: entry ? 'no path' : 'no push of this connection' }, 'hook');
+    const push = sessions.find(connectionOf(request, f), app, stream)?.session ?? (await sessions.recordedElsewhere('nginx-rtmp', domain, app, stream, f.addr ?? ''));
+    if (!push || !file) {
+      log.info({ route, domain, app, stream, clientid: f.clientid, file, decision: 'ignored', reason: push ? 'no path' : 'no push of this connection' }, 'hook');
       return answer(reply, 200, 'ok');
     }
-    const event = await recordFileEvent(entry.session, file, field((request.query as Record<string, unknown>).record_base_url), probe);
+    const event = await recordFileEvent(push, file, field((request.query as Record<string, unknown>).record_base_url), probe);
     await events.emit(event);
-    log.info({ route, domain: entry.session.context.domain, app, stream, file, sequence: entry.session.context.sequence, decision: 'recorded' }, 'hook');
+    log.info({ route, domain: push.context.domain, app, stream, file, sequence: push.context.sequence, decision: 'recorded' }, 'hook');
     return answer(reply, 200, 'ok');
   });
 }

@@ -86,17 +86,17 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
         return reply200(reply, 0);
       }
       case 'on_dvr': {
-        const entry = sessions.find(connection, app, stream);
+        const push = sessions.find(connection, app, stream)?.session ?? (await sessions.recordedElsewhere('srs', domain, app, stream, field(body.ip)));
         const file = field(body.file);
-        if (!entry || !file) {
-          log.info({ route, domain, app, stream, clientId: body.client_id, file, decision: 'ignored', reason: entry ? 'no file' : 'no push of this client' }, 'hook');
+        if (!push || !file) {
+          log.info({ route, domain, app, stream, clientId: body.client_id, file, decision: 'ignored', reason: push ? 'no file' : 'no push of this client' }, 'hook');
           return reply200(reply, 0);
         }
         const cwd = field(body.cwd);
         const absolute = path.isAbsolute(file) || !cwd ? file : path.resolve(cwd, file);
-        const event = await recordFileEvent(entry.session, absolute, field((request.query as Record<string, unknown>).record_base_url), probe);
+        const event = await recordFileEvent(push, absolute, field((request.query as Record<string, unknown>).record_base_url), probe);
         await events.emit(event);
-        log.info({ route, domain: entry.session.context.domain, app, stream, file: absolute, sequence: entry.session.context.sequence, decision: 'recorded' }, 'hook');
+        log.info({ route, domain: push.context.domain, app, stream, file: absolute, sequence: push.context.sequence, decision: 'recorded' }, 'hook');
         return reply200(reply, 0);
       }
       default:

@@ -1,4 +1,7 @@
-/** Streams: who is pushing now (polled), drop or forbid a stream; the forbidden list with resume; a domain's history. */
+/**
+ * Streams: who is pushing now on any instance (polled), and which instance holds each publisher;
+ * drop or forbid a stream; the forbidden list with resume; a domain's history.
+ */
 import { useState } from 'react';
 import { callAction } from '../api';
 import { useBusy } from '../components/busy';
@@ -41,13 +44,14 @@ export function Streams() {
       <Loaded state={online} isEmpty={(d) => d.OnlineInfo.length === 0} empty="No stream is being pushed right now.">
         {(d) => (
           <>
-            <Table columns={['Stream', 'Domain', 'AppName', 'Pushing since', 'Operation']}>
+            <Table columns={['Stream', 'Domain', 'AppName', 'Pushing since', 'Instance', 'Operation']}>
               {d.OnlineInfo.map((s) => (
                 <tr key={`${s.DomainName}/${s.AppName}/${s.StreamName}`}>
                   <td>{s.StreamName}</td>
                   <td>{s.DomainName}</td>
                   <td>{s.AppName}</td>
                   <td>{s.PublishTimeList[0] ? new Date(s.PublishTimeList[0].PublishTime).toLocaleString() : '—'}</td>
+                  <td>{s.LivehookInstanceId}</td>
                   <td className="ops">
                     <button type="button" className="link" disabled={busy} onClick={() => void act('DropLiveStream', streamKey(s))}>
                       Drop
