@@ -75,6 +75,9 @@ export interface PushSession {
   readonly startedAt: number;
   width: number;
   height: number;
+  /** Codec names as measured from the media (embedded ingest), '' when unknown. */
+  videoCodec: string;
+  audioCodec: string;
   state: 'admitted' | 'started' | 'ended';
   /** Why the push is being ended, when livehook itself ends it (drop, forbid, shutdown). */
   endReason: PushEnd | undefined;
@@ -249,6 +252,8 @@ export class PushSessions {
       width: 0,
       height: 0,
       state: 'admitted',
+      videoCodec: '',
+      audioCodec: '',
       endReason: undefined,
       kick: request.kick,
       idleMs: request.idleMs,
@@ -323,7 +328,7 @@ export class PushSessions {
     const now = Date.now();
     this.#log.info({ domain: session.context.domain, app: session.app, stream: session.stream, errcode: end.errcode, errmsg: end.errmsg }, 'push ended');
     this.#notify('ended', session);
-    const row = { endedAt: now, ...end, width: session.width, height: session.height };
+    const row = { endedAt: now, ...end, width: session.width, height: session.height, videoCodec: session.videoCodec, audioCodec: session.audioCodec };
     this.#ending.add(session.id);
     return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }), (trx) =>
       markPushSessionEnded(trx, session.id, row),

@@ -402,6 +402,11 @@ class LivehookRtmpSession extends RtmpSession {
       push.width = this.videoWidth;
       push.height = this.videoHeight;
     }
+    const measured = this.ingest.meters?.get(push.context.sequence)?.reading();
+    if (measured) {
+      push.videoCodec = measured.videoCodec;
+      push.audioCodec = measured.audioCodec;
+    }
     void this.ingest.sessions.ended(push, reason);
     // Only a publisher owns its broadcast's players (a refused one shares the live publisher's).
     // Every session on this server is a LivehookRtmpSession, players included.

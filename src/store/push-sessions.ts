@@ -58,11 +58,12 @@ export async function markPushSessionStarted(
 export async function markPushSessionEnded(
   db: Db,
   id: number,
-  end: { endedAt: number; errcode: number; errmsg: string; width: number; height: number },
+  end: { endedAt: number; errcode: number; errmsg: string; width: number; height: number; videoCodec?: string; audioCodec?: string },
 ): Promise<boolean> {
+  const codecs = { ...(end.videoCodec ? { video_codec: end.videoCodec } : {}), ...(end.audioCodec ? { audio_codec: end.audioCodec } : {}) };
   const result = await db
     .updateTable('push_sessions')
-    .set({ state: 'ended', ended_at: end.endedAt, end_errcode: end.errcode, end_errmsg: end.errmsg, width: end.width, height: end.height })
+    .set({ state: 'ended', ended_at: end.endedAt, end_errcode: end.errcode, end_errmsg: end.errmsg, width: end.width, height: end.height, ...codecs })
     .where('id', '=', id)
     .where('ended_at', 'is', null)
     .executeTakeFirst();

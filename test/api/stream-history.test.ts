@@ -112,6 +112,9 @@ describe('stream state and history actions', () => {
     assert.ok(short.Duration >= 0 && short.Duration <= 3, `Duration ${short.Duration}`);
     assert.ok(short.StopReason.length > 0, 'StopReason: the errmsg of event 0');
     assert.deepEqual([short.ClientIp, short.Resolution], ['127.0.0.1', '320*240']);
+    // The session rows keep what the media showed: the embedded pushes' codecs, once they ended.
+    const rows = await lh.store.db.selectFrom('push_sessions').select(['video_codec', 'audio_codec']).where('stream_name', '=', 'hist_short').execute();
+    assert.deepEqual(rows.map((r) => r.video_codec), ['H264', 'H264']);
     assert.equal(nginx.ClientIp, '10.1.2.3');
     assert.ok(nginx.Duration >= 1, `Duration ${nginx.Duration}`);
 
