@@ -79,6 +79,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The HTTP address a `serve` child listens on, from its "livehook started" log line: serve binds
+ * port 0, so no other process can take the port between choosing it and listening on it.
+ */
+async function servedUrl(child: ReturnType<typeof startCli>, exited: () => boolean): Promise<string> {
+  let address = '';
+  await waitFor('the "livehook started" log line', () => {
+    if (exited()) throw new Error(`serve exited early: ${child.err()}`);
+    const line = child.out().split('\n').find((l) => l.includes('"livehook started"'));
+    address = line ? String((JSON.parse(line) as { address?: string }).address ?? '') : '';
+    return address !== '';
+  });
+  return address;
+}
+
 // Generous: a cold `tsx` start of the CLI can take many seconds on a loaded 2-core machine.
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -192,11 +207,10 @@ describe('livehook CLI', { concurrency: true }, () => {
     const dataDir = newDir();
 
     const serve = async () => {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const child = startCli(['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0']);
+      const child = startCli(['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0']);
       let exited = false;
       void child.exited.then(() => (exited = true));
+      const url = await servedUrl(child, () => exited);
       await waitFor('/healthz 200', async () => {
         if (exited) throw new Error(`serve exited early: ${child.err()}`);
         return healthy(url);
@@ -270,13 +284,14 @@ describe('livehook CLI', { concurrency: true }, () => {
   });
 
   test('serve without ffmpeg: starts, warns once, /healthz says screenshots and recording are unavailable, templates are still stored', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = startCli(['serve', '--data-dir', newDir(), '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0'], {
+    const child = startCli(['serve', '--data-dir', newDir(), '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0'], {
       LIVEHOOK_FFMPEG_PATH: '/nonexistent/ffmpeg',
       LIVEHOOK_SECRET_ID: TEST_SECRET_ID,
       LIVEHOOK_SECRET_KEY: TEST_SECRET_KEY,
     });
+    let exited = false;
+    void child.exited.then(() => (exited = true));
+    const url = await servedUrl(child, () => exited);
     await waitFor('/healthz 200', () => healthy(url));
     const health = (await (await fetch(`${url}/healthz`)).json()) as { capture: { screenshots: string; recording: string } };
     assert.match(health.capture.screenshots, /^unavailable/);
