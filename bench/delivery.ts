@@ -1,5 +1,5 @@
 /**
- * Delivery benchmark (SPEC §9): how close durable delivery on SQLite gets to the bare HTTP limit
+ * Delivery benchmark: how close durable delivery on SQLite gets to the bare HTTP limit
  * of the same receiver, against a BullMQ baseline, with latency and isolation figures.
  *
  * Steps, each after a warm-up, all against one receiver child process (bench/receiver.ts):

@@ -1,5 +1,5 @@
 /**
- * Embedded-ingest benchmark (SPEC §9: 100 concurrent RTMP publishers, push-start callbacks
+ * Embedded-ingest benchmark (target: 100 concurrent RTMP publishers, push-start callbacks
  * p99 ≤ 200 ms after publish).
  *
  * 1. Pre-encodes a 320x240 H.264 + AAC FLV once (so publishers do not encode).

@@ -1,5 +1,5 @@
 /**
- * Memory benchmark (SPEC §9: RSS ≤ 300 MB idle with 1,000 domains and templates).
+ * Memory benchmark (target: RSS ≤ 300 MB idle with 1,000 domains and templates).
  *
  * Starts livehook as a child process (as `npm start` runs it, SQLite), reads its RSS when idle
  * and empty, then fills the store through the API: Tencent's per-account limits (100 domains, 50

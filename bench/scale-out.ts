@@ -1,5 +1,5 @@
 /**
- * Scale-out benchmark (SPEC §8; §9 "binding change → effect: ≤ 1 s across PostgreSQL instances").
+ * Scale-out benchmark ("binding change → effect: ≤ 1 s across PostgreSQL instances").
  * livehook runs as separate processes (test/fixtures/livehook-emitter.ts), as in a deployment.
  *
  *   a. propagation: `--changes` template changes made through instance A (official SDK), each

@@ -1,6 +1,6 @@
 /**
  * First start with an empty store: create the default account, an API key pair and the console
- * admin (SPEC §2). Generated secrets are returned so the caller can print them once; they are
+ * admin (README, "The two commands"). Generated secrets are returned so the caller can print them once; they are
  * never logged.
  */
 import type { FirstStartSettings } from '../config.js';

@@ -1,7 +1,7 @@
 /**
  * The one table of error codes a client of the Tencent Cloud API 3.0 surface can receive.
- * Codes and default messages follow Tencent's published lists (tencent-css-callbacks.md §3, §5, §6);
- * docs/api-errors.md documents every code and a test keeps the two in step.
+ * Codes and default messages follow Tencent's published lists; docs/api-errors.md documents every
+ * code (and where livehook departs from Tencent) and a test keeps the two in step.
  */
 export const API_ERRORS = {
   // Platform-wide (API 3.0 common errors)

@@ -7,7 +7,7 @@ import { exitOnStoreFailure } from './store-failure.js';
 
 /**
  * Generated credentials are shown once on the terminal, outside the structured log, so that
- * log shipping never carries them (SPEC §2).
+ * log shipping never carries them (README, "The two commands").
  */
 function printGeneratedSecrets(boot: BootstrapResult): void {
   const lines: string[] = [];

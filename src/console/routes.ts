@@ -1,5 +1,5 @@
 /**
- * The console's server side (SPEC §7): sign-in, sign-out, the current session, and
+ * The console's server side (README, "Console"): sign-in, sign-out, the current session, and
  * `POST /console/api/action`, which runs the same action handlers as the Tencent API with the
  * signed-in admin's account instead of a TC3 signature. Plus the built app and the browser
  * redirect from `/`.

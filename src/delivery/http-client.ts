@@ -1,7 +1,7 @@
 /**
  * The only way livehook sends HTTP to customer URLs (callbacks, SendTestCallback, resends).
  *
- * Rules it enforces, so that no caller can forget them (SPEC §5):
+ * Rules it enforces, so that no caller can forget them (docs/delivery.md):
  * - SSRF: a receiver may not be loopback, private, link-local, CGNAT, multicast or reserved. The
  *   check runs where the socket is opened — IP-literal hosts before connecting, host names inside
  *   the connector's DNS lookup — so a name that resolves differently later (DNS rebinding) is

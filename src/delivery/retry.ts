@@ -1,5 +1,5 @@
 /**
- * When to try a failed callback again, as a pure function of the attempt and its failure (SPEC §5).
+ * When to try a failed callback again, as a pure function of the attempt and its failure (docs/delivery.md).
  *
  * Delays count from the failure of the previous attempt. Two schedules:
  * - `tencent` copies Tencent Cloud CSS: a fixed step per event type (its descriptor in

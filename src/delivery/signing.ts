@@ -1,5 +1,5 @@
 /**
- * Callback signatures, as pure functions of their inputs (SPEC §5).
+ * Callback signatures, as pure functions of their inputs (docs/delivery.md).
  *
  * Two schemes are sent side by side:
  * - Tencent's `sign` / `t` body fields, so receivers written for Tencent Cloud CSS work unchanged;

@@ -1,7 +1,7 @@
 /**
- * Why a push ended, as Tencent's `errcode`/`errmsg` of event 0 (tencent-css-callbacks.md §1.2:
- * 1–4 the push client stopped, 5/9/11 internal, 8 no data for a long time, 10 the node received
- * an interrupt command, 12–17 client network errors).
+ * Why a push ended, as Tencent's `errcode`/`errmsg` of event 0 (docs/tencent-compat.md, "Push
+ * started (1) and ended (0)": 1–4 the push client stopped, 5/9/11 internal, 8 no data for a long
+ * time, 10 the node received an interrupt command, 12–17 client network errors).
  */
 export interface PushEnd {
   readonly errcode: number;

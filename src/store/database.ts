@@ -100,7 +100,7 @@ async function openSqlite(file: string): Promise<SqliteStore> {
   const db = new Kysely<Database>({ dialect: watchedDialect(new SqliteDialect({ database: withStatementCache(sqlite) }), faults) });
   try {
     // WAL lets the CLI read and write while the server runs; NORMAL sync is durable across
-    // process crashes (kill -9), which is the promise SPEC §5 makes.
+    // process crashes (kill -9), which is the promise docs/delivery.md makes.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');

@@ -1,5 +1,5 @@
 /**
- * TC3-HMAC-SHA256 request signing (SPEC §3, tencent-css-callbacks.md §6): Tencent's published test
+ * TC3-HMAC-SHA256 request signing (docs/tencent-compat.md): Tencent's published test
  * vector against the pure functions, then every authentication and common-header failure over real
  * HTTP, and the official SDK against a live livehook.
  */

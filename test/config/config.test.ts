@@ -7,7 +7,7 @@ import { ConfigError, OPTIONS, envName, loadConfig, type OptionName } from '../.
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-test('defaults follow SPEC §2', () => {
+test('defaults follow README, "Configuration"', () => {
   const config = loadConfig({}, {});
   assert.equal(config.httpPort, 8080);
   assert.equal(config.rtmpPort, 1935);

@@ -1,5 +1,5 @@
 /**
- * Isolation (SPEC §5): each target host has its own concurrency cap, so a receiver that never
+ * Isolation (docs/delivery.md): each target host has its own concurrency cap, so a receiver that never
  * answers does not slow deliveries to the others. Ten receivers on distinct ports of 127.0.0.1
  * (ten host:port lanes), one of them a black hole. 2,000 events spread over the ten: the nine
  * healthy receivers must get all of theirs long before the black hole's attempts time out.

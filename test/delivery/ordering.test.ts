@@ -1,5 +1,5 @@
 /**
- * Per-session order (SPEC §5): a push end never overtakes its push start, even when the two go to
+ * Per-session order (docs/delivery.md): a push end never overtakes its push start, even when the two go to
  * different URLs on different hosts and the start needs retries; a start that fails for good
  * still lets its end go out afterwards.
  */

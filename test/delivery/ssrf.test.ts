@@ -1,5 +1,5 @@
 /**
- * SSRF guard (SPEC §5): with default flags, callbacks to loopback, private, link-local and
+ * SSRF guard (docs/delivery.md): with default flags, callbacks to loopback, private, link-local and
  * IPv4-mapped addresses, and to names resolving to them, are refused before connecting: the
  * receiver sees nothing and every attempt is logged with ErrorKind `blocked-address`. No traffic
  * goes to 10.x or 169.254.x: the guard refuses them first, which is what is asserted.

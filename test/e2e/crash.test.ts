@@ -1,5 +1,5 @@
 /**
- * Crash safety (SPEC §5 at-least-once, §9 crash row): `kill -9` of a livehook process while it is
+ * Crash safety (docs/delivery.md, "Nothing lost"): `kill -9` of a livehook process while it is
  * delivering, a restart on the same data dir, and then every one of the events reaches the
  * receiver; duplicates are only attempts that were in flight (same webhook-id, same event), and
  * the store ends with every event `delivered`.

@@ -1,5 +1,5 @@
 /**
- * Scale-out on PostgreSQL (SPEC §8, §9): several livehook processes on one database.
+ * Scale-out on PostgreSQL (docs/deploy.md): several livehook processes on one database.
  * - Instances started together on an empty database take turns: one bootstraps, both start.
  * - A large delivery backlog leaves pool connections for the API.
  * - A config change made through instance A reaches instance B within 1 s (LISTEN/NOTIFY): a

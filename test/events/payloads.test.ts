@@ -1,6 +1,6 @@
 /**
- * Event payloads on the wire, checked against Tencent's field tables (tencent-css-callbacks.md
- * §1.2–§1.5) and livehook's signing promises (SPEC §5): each event type is built with the
+ * Event payloads on the wire, checked against Tencent's field tables (docs/tencent-compat.md
+ * ) and livehook's signing promises (docs/delivery.md): each event type is built with the
  * builders, emitted through a bound template, received by a real HTTP server and checked field by
  * field. Also: which URL gets which type, unbound domains, templates without the type's URL, and a
  * binding change applying to the very next event.
@@ -36,7 +36,7 @@ const REBIND_DOMAIN = 'push.rebind.payloads.example.com';
 
 type JsType = 'string' | 'number' | 'integer' | 'array' | 'object';
 
-/** Tencent's push fields (§1.2), shared by 1 and 0; `push_duration` only on 0. */
+/** Tencent's push fields, shared by 1 and 0; `push_duration` only on 0. */
 const PUSH_FIELDS: Record<string, JsType> = {
   appid: 'integer',
   app: 'string',
@@ -56,7 +56,7 @@ const PUSH_FIELDS: Record<string, JsType> = {
   event_type: 'integer',
 };
 
-/** §1.3 */
+/** Recording file (100). */
 const RECORD_FIELDS: Record<string, JsType> = {
   event_type: 'integer',
   appid: 'integer',
@@ -81,7 +81,7 @@ const RECORD_FIELDS: Record<string, JsType> = {
   callback_ext: 'string',
 };
 
-/** §1.4 (plus `appid`, which SPEC §4 promises on every event). */
+/** Screenshot (200) (plus `appid`, which docs/tencent-compat.md promises on every event). */
 const SNAPSHOT_FIELDS: Record<string, JsType> = {
   event_type: 'integer',
   appid: 'integer',
@@ -98,7 +98,7 @@ const SNAPSHOT_FIELDS: Record<string, JsType> = {
   pic_full_url: 'string',
 };
 
-/** §1.5, current format: every required field and the optional ones livehook fills (SPEC §4). */
+/** Porn detection (317), current format: every required field and the optional ones livehook fills (docs/tencent-compat.md). */
 const PORN_FIELDS: Record<string, JsType> = {
   event_type: 'integer',
   appid: 'integer',
@@ -192,7 +192,7 @@ describe('event payloads on the wire', () => {
     await lh?.stop();
   });
 
-  test('push start (1): Tencent §1.2 fields and types, to StreamBeginNotifyUrl, signed both ways', async () => {
+  test('push start (1): the Tencent fields and types, to StreamBeginNotifyUrl, signed both ways', async () => {
     const c = streamContext(DOMAIN, 'stream_begin', '6674468118806626493');
     const emitted = await lh.events.emit(startEvent(c));
     assert.equal(emitted.status, 'pending');
@@ -236,7 +236,7 @@ describe('event payloads on the wire', () => {
     assertStandardWebhook(req, KEY);
   });
 
-  test('recording file (100): Tencent §1.3 fields and types, to RecordNotifyUrl', async () => {
+  test('recording file (100): the Tencent fields and types, to RecordNotifyUrl', async () => {
     const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     await lh.events.emit(recordEvent(streamContext(DOMAIN, 'stream_record'), at));
     const [req] = await rx.waitFor(1, { path: '/record' });
@@ -257,7 +257,7 @@ describe('event payloads on the wire', () => {
     assertStandardWebhook(req, KEY);
   });
 
-  test('screenshot (200): Tencent §1.4 fields and types, to SnapshotNotifyUrl', async () => {
+  test('screenshot (200): the Tencent fields and types, to SnapshotNotifyUrl', async () => {
     const at = Date.now();
     await lh.events.emit(snapshotEvent(streamContext(DOMAIN, 'stream_snap'), at));
     const [req] = await rx.waitFor(1, { path: '/snapshot' });

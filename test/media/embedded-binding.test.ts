@@ -1,5 +1,5 @@
 /**
- * Binding and real pushes (SPEC §1 "a change of a binding applies to the very next event", §4):
+ * Binding and real pushes (README: "a binding change applies to the very next event"):
  * no binding → the push works but nothing is called back (the events are logged as
  * `no_callback`); unbinding between two pushes silences the second; rebinding makes the very next
  * push call back, with no waiting.

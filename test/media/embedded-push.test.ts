@@ -1,7 +1,7 @@
 /**
  * Embedded RTMP ingest, end to end: a domain-wide callback template is bound, a real ffmpeg pushes
  * testsrc to livehook's RTMP port, and a real receiver gets event 1 then event 0 with every field
- * of tencent-css-callbacks.md §1.2 right and a valid sign (SPEC §4, §6; issue 4).
+ * of docs/tencent-compat.md right and a valid sign (README, "Pushing streams").
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
 const DOMAIN = 'push.embedded.example.com';
 const CALLBACK_KEY = 'embeddedPushKey01';
 
-/** Field names of event 1, and event 0 (which adds push_duration), as in §1.2 plus the common ones. */
+/** Field names of event 1, and event 0 (which adds push_duration), as Tencent's table lists them plus the common ones (docs/tencent-compat.md). */
 const START_FIELDS = [
   'app', 'appid', 'appname', 'channel_id', 'errcode', 'errmsg', 'event_time', 'event_type', 'height', 'node',
   'sequence', 'set_id', 'sign', 'stream_id', 'stream_param', 't', 'user_ip', 'width',
@@ -71,7 +71,7 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     await receiver?.close();
   });
 
-  test('tcUrl host names the domain: every §1.2 field, sign, push_duration, timing, online list', async () => {
+  test('tcUrl host names the domain: every Tencent field, sign, push_duration, timing, online list', async () => {
     const stream = 'embedded_push_1';
     const pushing = startPush({ url: `${rtmpBase}/${stream}?a=1&b=2`, tcUrl: `rtmp://${DOMAIN}/live`, seconds: 3 });
 
@@ -98,8 +98,8 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
 
     const start = payloadOf(begin);
     const stop = payloadOf(end);
-    assert.deepEqual(Object.keys(start).sort(), START_FIELDS, 'event 1 carries exactly the §1.2 fields');
-    assert.deepEqual(Object.keys(stop).sort(), END_FIELDS, 'event 0 carries exactly the §1.2 fields');
+    assert.deepEqual(Object.keys(start).sort(), START_FIELDS, 'event 1 carries exactly the Tencent fields');
+    assert.deepEqual(Object.keys(stop).sort(), END_FIELDS, 'event 0 carries exactly the Tencent fields');
 
     for (const [p, type] of [[start, 1], [stop, 0]] as const) {
       assert.equal(p.event_type, type);
@@ -184,7 +184,7 @@ describe('embedded RTMP ingest: a push produces events 1 and 0', () => {
     assert.ok(begin && end);
     assert.ok(begin.at < result.exitedAt - 1000, `event 1 came ${result.exitedAt - begin.at} ms before the 2 s push ended, not with its end`);
     for (const p of [payloadOf(begin), payloadOf(end)]) {
-      assert.equal(p.width, 0, 'tencent-css-callbacks.md §1.2: 0 when the video header is missing');
+      assert.equal(p.width, 0, 'docs/tencent-compat.md: 0 when the video header is missing');
       assert.equal(p.height, 0);
     }
     assert.equal(payloadOf(begin).sequence, payloadOf(end).sequence);

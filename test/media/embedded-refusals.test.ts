@@ -1,5 +1,5 @@
 /**
- * Pushes the embedded ingest must refuse before they start (SPEC §4, issue 4 §2): push
+ * Pushes the embedded ingest must refuse before they start (README, "Pushing streams"): push
  * authentication failures (missing, wrong, expired txSecret), an unregistered, forbidden or play
  * domain, a stream name the ingest cannot carry, and a second publisher of a live stream. A
  * refused push fails at once in ffmpeg, produces no event at all (nothing logged, nothing called

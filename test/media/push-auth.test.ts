@@ -1,7 +1,7 @@
 /**
  * Push authentication (pure): `txSecret = md5(key + StreamName + txTime)`, `txTime` the expiry as
  * hex Unix seconds in either case, valid `AuthDelta` seconds more, master or backup key
- * (tencent-css-callbacks.md §5 "Push authentication"), checked against Tencent's own example.
+ * (docs/tencent-compat.md), checked against Tencent's own example.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The media-server hook routes (SPEC §6), in one encapsulated Fastify scope of their own so that
+ * The media-server hook routes (docs/media-servers.md), in one encapsulated Fastify scope of their own so that
  * their body parsing never touches the API route (which signs raw bytes in its own scope):
  *   POST /hooks/nginx-rtmp/on_publish | on_publish_done | on_record_done   (form-encoded)
  *   POST /hooks/srs                                                        (JSON, `action`)
@@ -7,7 +7,7 @@
  *
  * Every call must carry the hook token (`?token=` or `X-Livehook-Hook-Token`); the check runs
  * before the body is read, and a missing or wrong token gets 403 and changes nothing. Each hook
- * answers only after the events it causes are durably stored (SPEC §5, at-least-once), and
+ * answers only after the events it causes are durably stored (docs/delivery.md, "Nothing lost"), and
  * writes one log line (route, domain/app/stream, decision).
  */
 import type { FastifyInstance } from 'fastify';
