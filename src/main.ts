@@ -95,6 +95,7 @@ export async function startLivehook(
       return stats && { classified: stats.classified, dropped: stats.dropped, failed: stats.failed, pending: stats.pending };
     },
     unstoredEvents: () => events.unstored,
+    deliveryBacklog: () => outbox.backlog(Date.now()),
   });
   const health = new Health();
 
@@ -234,8 +235,6 @@ export async function startLivehook(
   });
   health.register('delivery', async () => {
     const backlog = await outbox.backlog(Date.now());
-    metrics.deliveryBacklog.set({ measure: 'queued' }, backlog.queued);
-    metrics.deliveryBacklog.set({ measure: 'oldest_age_seconds' }, backlog.oldestAgeMs / 1000);
     return { ready: dispatcher.running, inFlight: dispatcher.inFlight, ...backlog };
   });
 

@@ -8,7 +8,6 @@ export interface Metrics {
   readonly eventsEmitted: Counter<'event_type' | 'status'>;
   readonly deliveryAttempts: Counter<'outcome' | 'kind'>;
   readonly deliveryLatency: Histogram<'outcome'>;
-  readonly deliveryBacklog: Gauge<'measure'>;
   readonly storageErrors: Counter<'operation'>;
   readonly storageFault: Gauge;
   readonly eventStoreFailures: Counter;
@@ -24,6 +23,8 @@ export interface MetricSources {
   readonly moderation?: () => ModerationCounts | null;
   /** Events held in memory while the store refuses writes. */
   readonly unstoredEvents?: () => number;
+  /** Deliveries waiting, and the age of the oldest (one query at each scrape). */
+  readonly deliveryBacklog?: () => Promise<{ queued: number; oldestAgeMs: number }>;
 }
 
 export function createMetrics(sources: MetricSources = {}): Metrics {
@@ -63,12 +64,6 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 20],
       registers: [registry],
     }),
-    deliveryBacklog: new Gauge({
-      name: 'livehook_delivery_backlog',
-      help: 'Deliveries waiting (measure=queued) and the age of the oldest in seconds (measure=oldest_age_seconds)',
-      labelNames: ['measure'],
-      registers: [registry],
-    }),
     storageErrors: new Counter({
       name: 'livehook_storage_errors_total',
       help: 'Storage failures (disk full, I/O error, database unreachable) by operation (connect, read, write, commit, or the caller’s)',
@@ -105,7 +100,19 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       if (sources.unstoredEvents) this.set(sources.unstoredEvents());
     },
   });
-  // Filled at each scrape from its source; nothing sets it directly.
+  // The gauges below are filled at each scrape from their sources; nothing sets them directly.
+  new Gauge({
+    name: 'livehook_delivery_backlog',
+    help: 'Deliveries waiting (measure=queued) and the age of the oldest in seconds (measure=oldest_age_seconds)',
+    labelNames: ['measure'],
+    registers: [registry],
+    async collect() {
+      if (!sources.deliveryBacklog) return;
+      const backlog = await sources.deliveryBacklog();
+      this.set({ measure: 'queued' }, backlog.queued);
+      this.set({ measure: 'oldest_age_seconds' }, backlog.oldestAgeMs / 1000);
+    },
+  });
   new Gauge({
     name: 'livehook_moderation_frames',
     help: 'Porn detection: frames classified, dropped (classifier behind) and failed since start; pending now',
