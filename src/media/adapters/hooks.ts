@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AdapterSessions, HOOK_TOKEN_HEADER, field, tokenMatches, type HookDeps } from './common.js';
+import { HookFlow } from './hook-flow.js';
 import { registerMediamtxRoutes } from './mediamtx.js';
 import { registerNginxRtmpRoutes } from './nginx-rtmp.js';
 import { registerSrsRoutes } from './srs.js';
@@ -23,7 +24,7 @@ const RETAIN_ENDED_MS = 10 * 60_000;
 export async function registerHookRoutes(app: FastifyInstance, deps: HookDeps): Promise<void> {
   await app.register(async (scope) => {
     const sessions = new AdapterSessions(deps.pushes, deps.retainEndedMs ?? RETAIN_ENDED_MS);
-    const { probe } = deps;
+    const flow = new HookFlow(deps, sessions);
     scope.addHook('onClose', async () => sessions.close());
 
     scope.removeAllContentTypeParsers();
@@ -48,8 +49,8 @@ export async function registerHookRoutes(app: FastifyInstance, deps: HookDeps): 
         .send(JSON.stringify({ code: clientError ? status : 500, msg: clientError ? 'the request could not be read' : 'internal error' }));
     });
 
-    registerNginxRtmpRoutes(scope, deps, sessions, probe);
-    registerSrsRoutes(scope, deps, sessions, probe);
-    registerMediamtxRoutes(scope, deps, sessions);
+    registerNginxRtmpRoutes(scope, flow);
+    registerSrsRoutes(scope, flow, deps.log);
+    registerMediamtxRoutes(scope, deps, sessions, flow);
   });
 }

@@ -24,6 +24,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopback } from '../loopback.js';
 import { pushDomainOf } from '../push-sessions.js';
 import { field, parseJsonObject, type AdapterSessions, type HookDeps } from './common.js';
+import type { HookFlow } from './hook-flow.js';
 
 /** `live/stream` → app `live`, stream `stream`; `a/b/c` → app `a/b`, stream `c`. */
 export function splitMediamtxPath(pathName: string): { app: string; stream: string } | undefined {
@@ -45,7 +46,7 @@ function readyParams(request: FastifyRequest): Record<string, string> {
   return params;
 }
 
-export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, sessions: AdapterSessions): void {
+export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, sessions: AdapterSessions, flow: HookFlow): void {
   const { pushes, log } = deps;
   const readyTimeoutMs = deps.readyTimeoutMs ?? 30_000;
   const connectionOf = (request: FastifyRequest, pathName: string) => `mediamtx\n${request.ip}\n${pathName}`;
@@ -90,16 +91,10 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
       pushes.forget(previous.session);
       sessions.delete(previous);
     }
-    const admission = await sessions.admit(connection, {
-      source: 'mediamtx',
-      host: '',
-      app: names.app,
-      stream: names.stream,
-      rawQuery,
-      clientIp,
-      node: request.ip,
-    });
-    if (!admission.ok) return refuse(admission.reason);
+    // MediaMTX starts the push when it reports the stream ready (below), not at authorisation.
+    const call = { route, source: 'mediamtx' as const, connection, domain, app: names.app, stream: names.stream, clientIp, clientId: undefined };
+    const admission = await flow.publish({ ...call, host: '', rawQuery, node: request.ip }, { startLater: true });
+    if (!admission.ok) return json(reply, 403, { error: admission.reason });
     const { entry } = admission;
     const { session } = entry;
     entry.readyTimer = setTimeout(() => {
@@ -110,7 +105,6 @@ export function registerMediamtxRoutes(scope: FastifyInstance, deps: HookDeps, s
       }
     }, readyTimeoutMs);
     entry.readyTimer.unref();
-    log.info({ route, domain: session.context.domain, app: names.app, stream: names.stream, clientIp, sequence: session.context.sequence, decision: 'accepted' }, 'hook');
     return json(reply, 200, { code: 0 });
   });
 

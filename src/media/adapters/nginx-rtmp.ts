@@ -15,8 +15,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pushDomainOf } from '../push-sessions.js';
-import { field, hostOf, recordFileEvent, type AdapterSessions, type HookDeps } from './common.js';
-import type { ProbeMedia } from './probe.js';
+import { field, hostOf } from './common.js';
+import type { HookCall, HookFlow } from './hook-flow.js';
 
 const CONNECTION_FIELDS = ['app', 'flashver', 'swfurl', 'tcurl', 'pageurl', 'addr', 'clientid', 'call'];
 const CALL_FIELDS: Record<string, readonly string[]> = {
@@ -68,79 +68,39 @@ export function parseNginxNotify(body: string): NginxNotify {
   return { fields, extra: pairs.slice(i).filter((p) => p !== '').join('&') };
 }
 
-export function registerNginxRtmpRoutes(
-  scope: FastifyInstance,
-  deps: HookDeps,
-  sessions: AdapterSessions,
-  probe: ProbeMedia,
-): void {
-  const { pushes, events, log } = deps;
-  const connectionOf = (request: FastifyRequest, f: Readonly<Record<string, string>>) =>
-    `nginx-rtmp\n${request.ip}\n${f.clientid ?? ''}`;
-  const read = (request: FastifyRequest) => parseNginxNotify(typeof request.body === 'string' ? request.body : '');
+export function registerNginxRtmpRoutes(scope: FastifyInstance, flow: HookFlow): void {
+  /** What every nginx notify says about its connection and stream. */
+  const callOf = (request: FastifyRequest, route: string) => {
+    const { fields: f, extra } = parseNginxNotify(typeof request.body === 'string' ? request.body : '');
+    const host = hostOf(f.tcurl);
+    const call: HookCall = {
+      route: `nginx-rtmp/${route}`,
+      source: 'nginx-rtmp',
+      connection: `nginx-rtmp\n${request.ip}\n${f.clientid ?? ''}`,
+      domain: pushDomainOf(host, new URLSearchParams(extra)),
+      app: f.app ?? '',
+      stream: f.name ?? '',
+      clientIp: f.addr ?? '',
+      clientId: f.clientid,
+    };
+    return { call, f, extra, host };
+  };
   const answer = (reply: FastifyReply, status: number, text: string) => reply.code(status).type('text/plain; charset=utf-8').send(text);
 
   scope.post('/hooks/nginx-rtmp/on_publish', async (request, reply) => {
-    const route = 'nginx-rtmp/on_publish';
-    const { fields: f, extra } = read(request);
-    const app = f.app ?? '';
-    const stream = f.name ?? '';
-    const host = hostOf(f.tcurl);
-    const domain = pushDomainOf(host, new URLSearchParams(extra));
-    const refuse = (reason: string) => {
-      log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'refused', reason }, 'hook');
-      return answer(reply, 403, reason);
-    };
-    const admission = await sessions.admit(connectionOf(request, f), {
-      source: 'nginx-rtmp',
-      host,
-      app,
-      stream,
-      rawQuery: extra,
-      clientIp: f.addr ?? '',
-      node: request.ip,
-    });
-    if (!admission.ok) return refuse(admission.reason);
-    const { session } = admission.entry;
-    await pushes.started(session);
-    log.info({ route, domain: session.context.domain, app, stream, clientid: f.clientid, sequence: session.context.sequence, decision: 'accepted' }, 'hook');
-    return answer(reply, 200, 'ok');
+    const { call, extra, host } = callOf(request, 'on_publish');
+    const outcome = await flow.publish({ ...call, host, rawQuery: extra, node: request.ip });
+    return outcome.ok ? answer(reply, 200, 'ok') : answer(reply, 403, outcome.reason);
   });
 
   scope.post('/hooks/nginx-rtmp/on_publish_done', async (request, reply) => {
-    const route = 'nginx-rtmp/on_publish_done';
-    const { fields: f, extra } = read(request);
-    const app = f.app ?? '';
-    const stream = f.name ?? '';
-    const domain = pushDomainOf(hostOf(f.tcurl), new URLSearchParams(extra));
-    const entry = sessions.find(connectionOf(request, f), app, stream);
-    if (!entry && (await sessions.endedElsewhere('nginx-rtmp', domain, app, stream, f.addr ?? ''))) {
-      log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'ended', reason: 'the push was held by another instance' }, 'hook');
-      return answer(reply, 200, 'ok');
-    }
-    if (!entry || !(await sessions.sourceEnded(entry))) {
-      log.info({ route, domain, app, stream, clientid: f.clientid, decision: 'ignored', reason: entry ? 'the push had already ended in livehook' : 'no push of this connection' }, 'hook');
-      return answer(reply, 200, 'ok');
-    }
-    log.info({ route, domain: entry.session.context.domain, app, stream, clientid: f.clientid, sequence: entry.session.context.sequence, decision: 'ended' }, 'hook');
+    await flow.publishDone(callOf(request, 'on_publish_done').call);
     return answer(reply, 200, 'ok');
   });
 
   scope.post('/hooks/nginx-rtmp/on_record_done', async (request, reply) => {
-    const route = 'nginx-rtmp/on_record_done';
-    const { fields: f, extra } = read(request);
-    const app = f.app ?? '';
-    const stream = f.name ?? '';
-    const file = f.path ?? '';
-    const domain = pushDomainOf(hostOf(f.tcurl), new URLSearchParams(extra));
-    const push = sessions.find(connectionOf(request, f), app, stream)?.session ?? (await sessions.recordedElsewhere('nginx-rtmp', domain, app, stream, f.addr ?? ''));
-    if (!push || !file) {
-      log.info({ route, domain, app, stream, clientid: f.clientid, file, decision: 'ignored', reason: push ? 'no path' : 'no push of this connection' }, 'hook');
-      return answer(reply, 200, 'ok');
-    }
-    const event = await recordFileEvent(push, file, field((request.query as Record<string, unknown>).record_base_url), probe);
-    await events.emit(event);
-    log.info({ route, domain: push.context.domain, app, stream, file, sequence: push.context.sequence, decision: 'recorded' }, 'hook');
+    const { call, f } = callOf(request, 'on_record_done');
+    await flow.recordDone({ ...call, file: f.path ?? '', recordBaseUrl: field((request.query as Record<string, unknown>).record_base_url) });
     return answer(reply, 200, 'ok');
   });
 }

@@ -19,8 +19,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pushDomainOf } from '../push-sessions.js';
-import { field, hostOf, parseJsonObject, recordFileEvent, type AdapterSessions, type HookDeps } from './common.js';
-import type { ProbeMedia } from './probe.js';
+import type { Logger } from 'pino';
+import { field, hostOf, parseJsonObject } from './common.js';
+import type { HookCall, HookFlow } from './hook-flow.js';
 
 const DEFAULT_VHOST = '__defaultVhost__';
 
@@ -33,9 +34,7 @@ export function srsHost(vhost: string, tcUrl: string): string {
   return hostOf(tcUrl);
 }
 
-export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessions: AdapterSessions, probe: ProbeMedia): void {
-  const { pushes, events, log } = deps;
-
+export function registerSrsRoutes(scope: FastifyInstance, flow: HookFlow, log: Logger): void {
   scope.post('/hooks/srs', async (request, reply) => {
     const body = parseJsonObject(request.body);
     if (!body) {
@@ -43,64 +42,36 @@ export function registerSrsRoutes(scope: FastifyInstance, deps: HookDeps, sessio
       return reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify({ code: 400, msg: 'the body must be a JSON object' }));
     }
     const action = field(body.action);
-    const route = `srs/${action || '?'}`;
-    const app = field(body.app);
-    const stream = field(body.stream);
     const rawQuery = field(body.param).replace(/^\?/, '');
     const host = srsHost(field(body.vhost), field(body.tcUrl));
-    const domain = pushDomainOf(host, new URLSearchParams(rawQuery));
-    const connection = `srs\n${request.ip}\n${field(body.client_id)}`;
+    const call: HookCall = {
+      route: `srs/${action || '?'}`,
+      source: 'srs',
+      connection: `srs\n${request.ip}\n${field(body.client_id)}`,
+      domain: pushDomainOf(host, new URLSearchParams(rawQuery)),
+      app: field(body.app),
+      stream: field(body.stream),
+      clientIp: field(body.ip),
+      clientId: body.client_id,
+    };
 
     switch (action) {
       case 'on_publish': {
-        const refuse = (reason: string) => {
-          log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'refused', reason }, 'hook');
-          return reply200(reply, 403, reason);
-        };
-        const admission = await sessions.admit(connection, {
-          source: 'srs',
-          host,
-          app,
-          stream,
-          rawQuery,
-          clientIp: field(body.ip),
-          node: request.ip,
-        });
-        if (!admission.ok) return refuse(admission.reason);
-        const { session } = admission.entry;
-        await pushes.started(session);
-        log.info({ route, domain: session.context.domain, app, stream, clientId: body.client_id, sequence: session.context.sequence, decision: 'accepted' }, 'hook');
-        return reply200(reply, 0);
+        const outcome = await flow.publish({ ...call, host, rawQuery, node: request.ip });
+        return outcome.ok ? reply200(reply, 0) : reply200(reply, 403, outcome.reason);
       }
-      case 'on_unpublish': {
-        const entry = sessions.find(connection, app, stream);
-        if (!entry && (await sessions.endedElsewhere('srs', domain, app, stream, field(body.ip)))) {
-          log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'ended', reason: 'the push was held by another instance' }, 'hook');
-          return reply200(reply, 0);
-        }
-        if (!entry || !(await sessions.sourceEnded(entry))) {
-          log.info({ route, domain, app, stream, clientId: body.client_id, decision: 'ignored', reason: entry ? 'the push had already ended in livehook' : 'no push of this client' }, 'hook');
-          return reply200(reply, 0);
-        }
-        log.info({ route, domain: entry.session.context.domain, app, stream, clientId: body.client_id, sequence: entry.session.context.sequence, decision: 'ended' }, 'hook');
+      case 'on_unpublish':
+        await flow.publishDone(call);
         return reply200(reply, 0);
-      }
       case 'on_dvr': {
-        const push = sessions.find(connection, app, stream)?.session ?? (await sessions.recordedElsewhere('srs', domain, app, stream, field(body.ip)));
         const file = field(body.file);
-        if (!push || !file) {
-          log.info({ route, domain, app, stream, clientId: body.client_id, file, decision: 'ignored', reason: push ? 'no file' : 'no push of this client' }, 'hook');
-          return reply200(reply, 0);
-        }
         const cwd = field(body.cwd);
-        const absolute = path.isAbsolute(file) || !cwd ? file : path.resolve(cwd, file);
-        const event = await recordFileEvent(push, absolute, field((request.query as Record<string, unknown>).record_base_url), probe);
-        await events.emit(event);
-        log.info({ route, domain: push.context.domain, app, stream, file: absolute, sequence: push.context.sequence, decision: 'recorded' }, 'hook');
+        const absolute = !file || path.isAbsolute(file) || !cwd ? file : path.resolve(cwd, file);
+        await flow.recordDone({ ...call, file: absolute, recordBaseUrl: field((request.query as Record<string, unknown>).record_base_url) });
         return reply200(reply, 0);
       }
       default:
-        log.info({ route, domain, app, stream, decision: 'allowed (no-op)' }, 'hook');
+        log.info({ route: call.route, domain: call.domain, app: call.app, stream: call.stream, decision: 'allowed (no-op)' }, 'hook');
         return reply200(reply, 0);
     }
   });
