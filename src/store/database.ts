@@ -13,6 +13,7 @@ import { postgresMigrations } from './migrations/postgres.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from './schema.js';
+import { isConnectionLost } from './storage-errors.js';
 import { StorageFaults } from './storage-faults.js';
 import { describeDatabase, StoreOpenError } from './store-open-error.js';
 import { watchedDialect } from './watched-driver.js';
@@ -131,9 +132,30 @@ async function openPostgres(url: string): Promise<PostgresStore> {
   // that is checked out fails its caller's query and is discarded on release. Either way the
   // 'error' event carries nothing more, and unheard it would end the process.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  // A backend the server ends (an administrator, a failover) answers its query with 57P01 before
+  // its socket closes: released at once, the client would go back to the pool and fail the next
+  // caller too. A client whose query lost the connection is destroyed on release instead.
+  const lost = new WeakSet<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const pending = query(...args);
+      if (pending instanceof Promise) pending.catch((error: unknown) => isConnectionLost(error) && lost.add(client));
+      return pending;
+    }) as typeof client.query;
+  });
+  const kyselyPool = {
+    connect: async () => {
+      const client = await pool.connect();
+      const release = client.release.bind(client);
+      client.release = (destroy?: Error | boolean) => release(destroy || lost.has(client));
+      return client;
+    },
+    end: () => pool.end(),
+  };
   const faults = new StorageFaults();
-  const db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool }), faults) });
+  const db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool: kyselyPool }), faults) });
   // The lock belongs to one pooled connection, held while `work` runs on others; the second
   // starter waits, then finds the work done.
   const exclusive = <T>(work: () => Promise<T>): Promise<T> =>

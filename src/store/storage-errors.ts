@@ -24,6 +24,16 @@ const codeOf = (error: unknown): string | undefined => {
   return typeof code === 'string' && code.length > 0 ? code : undefined;
 };
 
+/**
+ * The database connection itself is gone (the server ended the backend, a failover, a reset): the
+ * pooled client must not be used again.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code !== undefined) return /^(08|57P)/.test(code) || NETWORK.has(code);
+  return error instanceof Error && POSTGRES_CONNECTION.test(error.message);
+}
+
 export function isStorageError(error: unknown): boolean {
   const code = codeOf(error);
   if (code !== undefined) return SQLITE_STORAGE.test(code) || POSTGRES_STORAGE.test(code) || NETWORK.has(code);
