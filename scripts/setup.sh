@@ -15,9 +15,10 @@ fi
 # the console tests (driven by playwright-core, which never downloads a browser of its own);
 # PostgreSQL for the PostgreSQL suites (its initdb/pg_ctl also run the private clusters of the
 # restart test and of `npm test` when no server answers); curl for the MediaMTX runOnReady lines
-# the tests run as documented, procps (ps) for the capture test's child-process check, and
+# the tests run as documented, procps (ps) for the capture test's child-process check, mount and
+# util-linux (setpriv) for the storage-fault tests' tmpfs and unprivileged runs, and
 # ca-certificates for npm. A minimal Debian has none of these.
-packages=(ca-certificates python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium postgresql curl procps)
+packages=(ca-certificates python3 make g++ ffmpeg nginx libnginx-mod-rtmp chromium postgresql curl procps mount util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
