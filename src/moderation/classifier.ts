@@ -20,9 +20,10 @@
  * loads its own copy of the model (~10 MB). The first worker starts alone and fills the model
  * cache; the others start after it is ready and read the cache. `ready` resolves with the first.
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { RGB224_BYTES, type ClassScores } from './classes.js';
+import { startWorker } from '../worker-thread.js';
 import type { FromWorker, ToWorker, WorkerOptions, WorkerStartup } from './worker-protocol.js';
 
 export type { ClassScores } from './classes.js';
@@ -92,34 +93,6 @@ interface Slot {
 }
 
 type State = 'starting' | 'running' | 'failed' | 'closed';
-
-/** Parent flags about the parent's own entry code, which a worker must not inherit. */
-const ENTRY_FLAGS = ['--input-type', '--eval', '-e', '--print', '-p'];
-
-/** The parent's flags (loaders, conditions, heap size…) minus those about its entry code. */
-function workerExecArgv(parent: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < parent.length; i++) {
-    const flag = parent[i]!;
-    if (ENTRY_FLAGS.includes(flag)) i++; // and its value
-    else if (!ENTRY_FLAGS.some((name) => flag.startsWith(`${name}=`))) kept.push(flag);
-  }
-  return kept;
-}
-
-/** The worker entry next to this file: .ts under tsx (source), .js in the build. */
-function startWorker(workerData: WorkerOptions, resourceLimits: ResourceLimits | undefined): Worker {
-  const execArgv = workerExecArgv(process.execArgv);
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./classifier-worker.js', import.meta.url), { workerData, resourceLimits, execArgv });
-  }
-  // Node 20 workers do not run the parent's `--import tsx` hooks for their entry file, so a tiny
-  // bootstrap registers tsx inside the worker first.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./classifier-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits, execArgv });
-}
 
 class WorkerPoolClassifier implements Classifier {
   readonly ready: Promise<void>;
@@ -211,7 +184,7 @@ class WorkerPoolClassifier implements Classifier {
   }
 
   #spawn(index: number): void {
-    const worker = startWorker(this.#workerData, this.#resourceLimits);
+    const worker = startWorker(import.meta.url, 'classifier-worker', { workerData: this.#workerData, resourceLimits: this.#resourceLimits });
     const slot: Slot = { index, worker, ready: false, job: null, lastError: undefined };
     this.#slots.push(slot);
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
