@@ -21,6 +21,7 @@ import { registerConsole } from './console/routes.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
 import { openOutbox } from './delivery/open-outbox.js';
+import { startSenderThread } from './delivery/sender-thread.js';
 import { RetentionSweeper } from './delivery/retention.js';
 import { EventSink } from './events/emit.js';
 import { EndReason } from './media/end-reasons.js';
@@ -100,14 +101,17 @@ export async function startLivehook(
   const health = new Health();
 
   const outbox = await openOutbox(store);
-  const callbackHttp = createCallbackHttpClient({
+  const httpOptions = {
     allowPrivate: config.allowPrivateCallbacks,
     allowCidrs: config.allowCallbackCidrs,
     timeoutMs: config.callbackTimeoutMs,
-  });
+  };
+  // Remote push authentication and SendTestCallback post from here; deliveries from their own thread.
+  const callbackHttp = createCallbackHttpClient(httpOptions);
+  const sender = startSenderThread(httpOptions, log.child({ part: 'delivery' }));
   const dispatcher = new Dispatcher({
     outbox,
-    http: callbackHttp,
+    sender,
     log: log.child({ part: 'delivery' }),
     schedule: config.retrySchedule,
     retryDelayScale: config.retryDelayScale,
@@ -283,6 +287,7 @@ export async function startLivehook(
         await events.drain();
         await lease.stop();
         await dispatcher.stop(config.shutdownTimeoutMs / 2);
+        await sender.close();
         await callbackHttp.close();
         await changes.close();
         await store.close();

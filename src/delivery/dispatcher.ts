@@ -24,15 +24,15 @@
  * taken by another claim while this process still means to send it.
  */
 import type { Logger } from 'pino';
-import type { CallbackHttpClient, CallbackResult } from './http-client.js';
-import { callbackBody } from './callback-body.js';
+import type { CallbackSender } from './callback-sender.js';
+import type { CallbackResult } from './http-client.js';
 import type { AttemptOutcome, AttemptVerdict, ClaimedDelivery, Outbox } from './outbox.js';
 import { nextDelay, type RetrySchedule } from './retry.js';
-import { signedHeaders } from './signing.js';
 
 export interface DispatcherOptions {
   readonly outbox: Outbox;
-  readonly http: CallbackHttpClient;
+  /** Signs and posts each attempt (callback-sender.ts). */
+  readonly sender: CallbackSender;
   readonly log: Logger;
   readonly schedule: RetrySchedule;
   /** Multiplies every retry delay (tests compress the schedule with it). Default 1. */
@@ -243,16 +243,10 @@ export class Dispatcher {
 
   async #attempt(delivery: ClaimedDelivery): Promise<void> {
     const startedAt = Date.now();
-    const body = callbackBody(delivery.payload, delivery.callbackKey, startedAt);
-    const headers = signedHeaders({
-      callbackKey: delivery.callbackKey,
-      webhookId: delivery.webhookId,
-      timestampSec: Math.floor(startedAt / 1000),
-      body,
-    });
+    const { url, payload, callbackKey, webhookId } = delivery;
     let result: CallbackResult;
     try {
-      result = await this.#o.http.post(delivery.url, body, headers, this.#abort.signal);
+      result = await this.#o.sender.send({ url, payload, callbackKey, webhookId, startedAt }, this.#abort.signal);
     } catch (rawError) {
       // Aborted at shutdown: not a failed delivery. Give the row back for the next start.
       this.#o.log.debug({ err: rawError, deliveryId: delivery.id }, 'attempt aborted; releasing');

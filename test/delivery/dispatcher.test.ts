@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { sendWith } from '../../src/delivery/callback-sender.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import type { CallbackHttpClient, CallbackResult } from '../../src/delivery/http-client.js';
 import type { NewEvent } from '../../src/delivery/outbox.js';
@@ -62,7 +63,7 @@ const ok = (): CallbackResult => ({ ok: true, status: 200, latencyMs: 1, respons
 const status = (code: number): CallbackResult => ({ ok: false, kind: 'status', status: code, latencyMs: 1, message: `HTTP ${code}` });
 
 function dispatcher(outbox: MemoryOutbox, http: CallbackHttpClient, options: Partial<DispatcherOptions> = {}): Dispatcher {
-  return new Dispatcher({ outbox, http, log: silent, schedule: 'tencent', leaseMs: 30_000, idlePollMs: 20, ...options });
+  return new Dispatcher({ outbox, sender: sendWith(http), log: silent, schedule: 'tencent', leaseMs: 30_000, idlePollMs: 20, ...options });
 }
 
 async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {

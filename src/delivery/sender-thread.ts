@@ -1,0 +1,116 @@
+/**
+ * Callback attempts signed and posted on a thread of their own, so that HTTP to receivers (request
+ * writing, response parsing, TLS) and signing use the second core while the event loop keeps the
+ * outbox, the hooks and the API. The dispatcher still decides everything (claims, order, per-host
+ * caps, leases, recording): the thread only turns an attempt into a result, so durability and
+ * ordering are exactly as without it.
+ *
+ * Attempts go over in batches (one message per turn of the event loop) and results come back the
+ * same way. Should the thread die, the attempts it held are rejected (the dispatcher releases
+ * their rows, to be claimed again: a possible duplicate with the same webhook-id, never a loss),
+ * the cause is logged, and the next attempt starts a new thread.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { startWorker } from '../worker-thread.js';
+import type { CallbackAttempt, CallbackSender } from './callback-sender.js';
+import type { CallbackHttpClientOptions, CallbackResult } from './http-client.js';
+import type { FromSender, ToSender } from './sender-protocol.js';
+
+interface Waiting {
+  readonly resolve: (result: CallbackResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class SenderThreadStoppedError extends Error {
+  override name = 'SenderThreadStoppedError';
+}
+
+export function startSenderThread(options: CallbackHttpClientOptions, log: Logger): CallbackSender {
+  let worker: Worker | undefined;
+  let nextId = 1;
+  const waiting = new Map<number, Waiting>();
+  let outgoing: { id: number; attempt: CallbackAttempt }[] = [];
+  let closing = false;
+  /** The attempts each signal would abort: one listener per signal, however many attempts share it. */
+  const bySignal = new WeakMap<AbortSignal, Set<number>>();
+
+  function abortable(signal: AbortSignal): Set<number> {
+    let ids = bySignal.get(signal);
+    if (ids) return ids;
+    const created = new Set<number>();
+    signal.addEventListener(
+      'abort',
+      () => {
+        const aborted = [...created].filter((id) => waiting.has(id));
+        for (const id of aborted) {
+          const w = waiting.get(id)!;
+          waiting.delete(id);
+          w.reject(signal.reason);
+        }
+        if (aborted.length > 0 && worker) post({ type: 'abort', ids: aborted });
+        if (waiting.size === 0) worker?.unref();
+      },
+      { once: true },
+    );
+    bySignal.set(signal, created);
+    return created;
+  }
+
+  const post = (message: ToSender) => thread().postMessage(message);
+  const flush = () => {
+    const attempts = outgoing;
+    outgoing = [];
+    // Alive while attempts are out (as sockets would keep it), not while idle.
+    thread().ref();
+    post({ type: 'send', attempts });
+  };
+
+  function thread(): Worker {
+    if (worker) return worker;
+    const started = startWorker(import.meta.url, 'sender-worker', { workerData: options });
+    started.on('message', (message: FromSender) => {
+      for (const { id, result } of message.results) {
+        const w = waiting.get(id);
+        waiting.delete(id);
+        w?.resolve(result);
+      }
+      if (waiting.size === 0) started.unref();
+    });
+    started.on('error', (error) => log.error({ err: error }, 'callback sender thread failed; its attempts are released and sent again'));
+    started.on('exit', (code) => {
+      if (worker === started) worker = undefined;
+      if (!closing) log.error({ code, attempts: waiting.size }, 'callback sender thread exited; a new one starts with the next attempt');
+      const stopped = new SenderThreadStoppedError(`the callback sender thread exited (code ${code})`);
+      for (const w of waiting.values()) w.reject(stopped);
+      waiting.clear();
+    });
+    worker = started;
+    return started;
+  }
+
+  return {
+    send(attempt, signal) {
+      if (closing) return Promise.reject(new SenderThreadStoppedError('the callback sender is closed'));
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const id = nextId++;
+      if (signal) abortable(signal).add(id);
+      return new Promise<CallbackResult>((resolve, reject) => {
+        waiting.set(id, {
+          resolve: (result) => (signal && bySignal.get(signal)?.delete(id), resolve(result)),
+          reject: (error) => (signal && bySignal.get(signal)?.delete(id), reject(error)),
+        });
+        if (outgoing.length === 0) setImmediate(flush);
+        outgoing.push({ id, attempt });
+      });
+    },
+    async close() {
+      closing = true;
+      if (!worker) return;
+      const exited = new Promise<void>((resolve) => worker!.once('exit', () => resolve()));
+      worker.ref(); // until its connections are closed
+      post({ type: 'close' });
+      await exited;
+    },
+  };
+}

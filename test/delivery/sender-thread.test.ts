@@ -1,0 +1,80 @@
+/**
+ * The callback sender thread (src/delivery/sender-thread.ts) against a real HTTP receiver: what it
+ * posts is signed exactly as an in-thread attempt (t, sign = md5(key + t), webhook-* headers), the
+ * SSRF guard applies inside the thread, and an aborted attempt rejects at once.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { startSenderThread } from '../../src/delivery/sender-thread.js';
+
+const silent = pino({ level: 'silent' });
+
+async function receiver(t: TestContext, delayMs = 0) {
+  const got: { headers: IncomingMessage['headers']; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      setTimeout(() => res.end('{"code":0}'), delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`, got };
+}
+
+const attempt = (url: string, n: number) => ({
+  url,
+  payload: `{"event_type":1,"stream_id":"s${n}"}`,
+  callbackKey: 'senderKey',
+  webhookId: `msg_${n}`,
+  startedAt: Date.now(),
+});
+
+test('attempts posted from the thread arrive signed, each with its own result', async (t) => {
+  const target = await receiver(t);
+  const sender = startSenderThread({ allowPrivate: true }, silent);
+  t.after(() => sender.close());
+  const results = await Promise.all(Array.from({ length: 50 }, (_, n) => sender.send(attempt(target.url, n))));
+  assert.ok(results.every((r) => r.ok && r.status === 200));
+  assert.equal(target.got.length, 50);
+  for (const { headers, body } of target.got) {
+    const parsed = JSON.parse(body) as { t: number; sign: string; stream_id: string };
+    assert.equal(parsed.sign, createHash('md5').update(`senderKey${parsed.t}`).digest('hex'));
+    const id = headers['webhook-id'] as string;
+    assert.equal(id, `msg_${parsed.stream_id.slice(1)}`);
+    const expected = createHmac('sha256', 'senderKey').update(`${id}.${headers['webhook-timestamp']}.${body}`).digest('base64');
+    assert.equal(headers['webhook-signature'], `v1,${expected}`);
+  }
+});
+
+test('the SSRF guard applies in the thread: a loopback receiver is refused by default', async (t) => {
+  const target = await receiver(t);
+  const sender = startSenderThread({}, silent);
+  t.after(() => sender.close());
+  const result = await sender.send(attempt(target.url, 1));
+  assert.equal(result.ok, false);
+  assert.equal(!result.ok && result.kind, 'blocked-address');
+  assert.equal(target.got.length, 0);
+});
+
+test('an aborted attempt rejects at once, without waiting for the receiver', async (t) => {
+  const target = await receiver(t, 5_000);
+  const sender = startSenderThread({ allowPrivate: true }, silent);
+  t.after(() => sender.close());
+  const abort = new AbortController();
+  const sent = sender.send(attempt(target.url, 1), abort.signal);
+  while (target.got.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  const startedAt = Date.now();
+  abort.abort(new Error('shutting down'));
+  await assert.rejects(sent, /shutting down/);
+  assert.ok(Date.now() - startedAt < 1_000);
+});
