@@ -1,7 +1,7 @@
 /**
  * Configuration: command-line flags and `LIVEHOOK_*` environment variables become one validated,
  * frozen config object. The option table below is the single source of truth: the CLI builds its
- * flags from it and docs/configuration.md is checked against it by a test.
+ * flags from it and a test checks README's settings table against it.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -78,6 +78,9 @@ export const OPTIONS = {
   rtmpHandshakeTimeoutMs: { flag: 'rtmp-handshake-timeout-ms', schema: positiveInt, default: 5000, help: 'Embedded RTMP ingest: time a client has to finish the RTMP handshake' },
   rtmpSetupTimeoutMs: { flag: 'rtmp-setup-timeout-ms', schema: positiveInt, default: 10000, help: 'Embedded RTMP ingest: time a client has from connecting to publish or play' },
   rtmpIdleTimeoutMs: { flag: 'rtmp-idle-timeout-ms', schema: positiveInt, default: 20000, help: 'Embedded RTMP ingest: a publisher that sends no audio, video or data message this long is ended (errcode 8)' },
+  // Roles (README, "Roles"): on unless turned off, so their flags are --no-ingest and --no-delivery.
+  ingest: { flag: 'ingest', negatable: true, schema: bool, default: true, help: 'Role: the embedded RTMP ingest and the media-server hook routes; --no-ingest runs without both (API, console and delivery only)' },
+  delivery: { flag: 'delivery', negatable: true, schema: bool, default: true, help: 'Role: deliver callbacks (dispatcher, retention sweeps); --no-delivery only stores events for other instances to deliver (PostgreSQL only)' },
 } as const;
 
 type Options = typeof OPTIONS;
@@ -99,9 +102,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** `httpPort` → `LIVEHOOK_HTTP_PORT`. */
+/** `httpPort` → `LIVEHOOK_HTTP_PORT`; `ingest` → `LIVEHOOK_INGEST` (false turns the role off). */
 export const envName = (name: OptionName): string =>
   'LIVEHOOK_' + OPTIONS[name].flag.replaceAll('-', '_').toUpperCase();
+
+/** The flag as typed: `--http-port`; an option on by default that a bare flag turns off: `--no-ingest`. */
+export function flagOf(name: OptionName): string {
+  const option = OPTIONS[name];
+  return 'negatable' in option ? `--no-${option.flag}` : `--${option.flag}`;
+}
 
 /**
  * Build the config from parsed flags (camelCase keys, as commander gives them) and the
@@ -120,7 +129,7 @@ export function loadConfig(
     if (!parsed.success) {
       const reason = parsed.error.issues[0]?.message ?? 'invalid value';
       throw new ConfigError(
-        `invalid --${option.flag} (${envName(name)}): ${reason} (got ${JSON.stringify(raw)})`,
+        `invalid ${flagOf(name)} (${envName(name)}): ${reason} (got ${JSON.stringify(raw)})`,
       );
     }
     out[name] = parsed.data;
@@ -135,6 +144,24 @@ export function loadConfig(
   }
   const publicUrl = (out.publicUrl as string | undefined)?.replace(/\/+$/, '');
   return Object.freeze({ ...out, dataDir, databaseUrl, publicUrl }) as Config;
+}
+
+/**
+ * Settings valid one by one that livehook cannot run with together. Checked when the service
+ * starts, not by loadConfig (the management sub-commands read the same settings); the CLI prints
+ * the message as one line and exits 1.
+ */
+export class StartupRefusal extends Error {
+  override name = 'StartupRefusal';
+}
+
+/** Refuses a role that would leave work nobody can do (README, "Roles"). */
+export function refuseUnservedRoles(config: Config): void {
+  if (!config.delivery && config.databaseUrl.startsWith('sqlite:')) {
+    throw new StartupRefusal(
+      `${flagOf('delivery')} (${envName('delivery')}=false) needs PostgreSQL: nothing else could deliver the events stored in the SQLite database ${config.databaseUrl.slice('sqlite:'.length)}`,
+    );
+  }
 }
 
 /**

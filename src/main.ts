@@ -1,6 +1,8 @@
 /**
  * Composition root: builds the parts and wires them together, nothing else.
  * store → config cache → API; events → outbox → dispatcher → callback HTTP client; ops routes.
+ * The roles (README, "Roles") decide which parts run: --no-ingest leaves out the RTMP ingest, the
+ * media-server hooks and capture; --no-delivery leaves the dispatcher and retention sweeps idle.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -16,7 +18,7 @@ import { ffprobe } from './capture/ffprobe.js';
 import { FileRetention } from './capture/file-retention.js';
 import { keepFlaggedScreenshots } from './capture/flagged-screenshots.js';
 import { registerFilesRoute } from './capture/files-route.js';
-import { loadFirstStartSettings, type Config } from './config.js';
+import { loadFirstStartSettings, refuseUnservedRoles, type Config } from './config.js';
 import { registerConsole } from './console/routes.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
@@ -33,9 +35,11 @@ import { EmbeddedRtmpServer } from './media/rtmp-server.js';
 import { StreamMeters } from './media/stream-meter.js';
 import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
+import { registerHealthChecks } from './ops/health-checks.js';
 import { createLogger } from './ops/log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
+import { observeStoredEvents } from './ops/event-metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { reportStorageFaults } from './ops/storage-fault-reporting.js';
 import { watchChanges } from './store/change-feed.js';
@@ -55,8 +59,8 @@ export interface Livehook {
   readonly dispatcher: Dispatcher;
   readonly retention: RetentionSweeper;
   readonly pushes: PushSessions;
-  /** Port the embedded RTMP ingest listens on. */
-  readonly rtmpPort: number;
+  /** Port the embedded RTMP ingest listens on; undefined with --no-ingest. */
+  readonly rtmpPort: number | undefined;
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -74,6 +78,7 @@ export async function startLivehook(
   /** `env`: where the first-start settings (FIRST_START_ENV in config.ts) are read; default none. */
   options: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<Livehook> {
+  refuseUnservedRoles(config);
   const log = options.log ?? createLogger(config.logLevel);
   // Without --public-url, links use the server's own address, known only once it listens: what
   // builds links reads `publicUrl` through the getters below, when it needs it.
@@ -91,10 +96,7 @@ export async function startLivehook(
     log: log.child({ part: 'moderation' }),
   });
   const metrics = createMetrics({
-    moderation: () => {
-      const stats = moderator.stats();
-      return stats && { classified: stats.classified, dropped: stats.dropped, failed: stats.failed, pending: stats.pending };
-    },
+    moderation: () => moderator.stats(),
     unstoredEvents: () => events.unstored,
     deliveryBacklog: () => outbox.backlog(Date.now()),
   });
@@ -124,9 +126,7 @@ export async function startLivehook(
     config: cache,
     log: log.child({ part: 'events' }),
     onEnqueued: () => dispatcher.wake(),
-    onStored: (rows) => {
-      for (const row of rows) metrics.eventsEmitted.inc({ event_type: row.eventType, status: row.status });
-    },
+    onStored: (rows) => observeStoredEvents(metrics, rows),
     onStorageError: () => metrics.eventStoreFailures.inc(),
     onDropped: () => metrics.eventsRefused.inc(),
     maxUnstored: config.maxUnstoredEvents,
@@ -164,27 +164,30 @@ export async function startLivehook(
   pushes.onLifecycle((change, session) => {
     if (change === 'ended') meters.close(session.context.sequence);
   });
-  const rtmp = new EmbeddedRtmpServer({
-    sessions: pushes,
-    log: log.child({ part: 'rtmp' }),
-    meters,
-    limits: {
-      maxConnections: config.rtmpMaxConnections,
-      maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,
-      handshakeTimeoutMs: config.rtmpHandshakeTimeoutMs,
-      setupTimeoutMs: config.rtmpSetupTimeoutMs,
-      idleTimeoutMs: config.rtmpIdleTimeoutMs,
-    },
-  });
+  const rtmp = config.ingest
+    ? new EmbeddedRtmpServer({
+        sessions: pushes,
+        log: log.child({ part: 'rtmp' }),
+        meters,
+        limits: {
+          maxConnections: config.rtmpMaxConnections,
+          maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,
+          handshakeTimeoutMs: config.rtmpHandshakeTimeoutMs,
+          setupTimeoutMs: config.rtmpSetupTimeoutMs,
+          idleTimeoutMs: config.rtmpIdleTimeoutMs,
+        },
+      })
+    : undefined;
   const filesDir = path.join(config.dataDir, 'files');
-  const ffmpeg = ffmpegAvailable(config.ffmpegPath);
-  if (!ffmpeg) log.warn({ ffmpegPath: config.ffmpegPath }, 'ffmpeg not found (--ffmpeg-path): screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
+  // Capture reads pushes from the embedded ingest: without it there is nothing to capture.
+  const ffmpeg = rtmp !== undefined && ffmpegAvailable(config.ffmpegPath);
+  if (rtmp && !ffmpeg) log.warn({ ffmpegPath: config.ffmpegPath }, 'ffmpeg not found (--ffmpeg-path): screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
   const captureLog = log.child({ part: 'capture' });
   const capture = ffmpeg
     ? new CaptureManager({
         ffmpegPath: config.ffmpegPath,
         pushes,
-        rtmpPort: () => rtmpPort,
+        rtmpPort: () => rtmpPort!,
         filesDir,
         get publicUrl() {
           return publicUrl;
@@ -226,33 +229,23 @@ export async function startLivehook(
   };
   await registerApiRoute(http, api, { refuseTc3Replays: config.apiReplayGuard });
   await registerConsole(http, api);
-  await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, probe: ffprobe(config.ffprobePath), log: log.child({ part: 'hooks' }) });
+  if (config.ingest) await registerHookRoutes(http, { pushes, events, hookToken: boot.hookToken, probe: ffprobe(config.ffprobePath), log: log.child({ part: 'hooks' }) });
   await registerFilesRoute(http, filesDir);
   registerOpsRoutes(http, health, metrics);
-  health.register('api', () => ({ ready: true }));
-  // A storage fault (disk full, database unreachable) makes the instance unready, with the cause.
   reportStorageFaults(store.faults, metrics, log.child({ part: 'store' }));
-  health.register('store', () => {
-    const fault = store.faults.current();
-    const faultDetails = fault && { error: fault.message, operation: fault.operation, since: new Date(fault.since).toISOString(), failures: fault.count };
-    return { ready: !fault, backend: store.backend, changeFeed: changes.connected, ...cache.size, ...faultDetails };
-  });
-  health.register('delivery', async () => {
-    const backlog = await outbox.backlog(Date.now());
-    return { ready: dispatcher.running, inFlight: dispatcher.inFlight, ...backlog };
+  registerHealthChecks(health, {
+    store: { store, changes, cache },
+    delivery: config.delivery ? { dispatcher, outbox } : undefined,
+    ingest: rtmp && { rtmpPort: () => rtmpPort!, pushes },
+    capture: rtmp && { capture, moderator },
   });
 
-  health.register('ingest', () => ({ ready: true, rtmpPort, livePushes: pushes.size }));
-  // Missing ffmpeg is reported, not fatal: callbacks for pushes still work without it.
-  health.register('capture', () => {
-    const available = ffmpeg ? 'available' : 'unavailable: ffmpeg not found';
-    return { ready: true, screenshots: available, recording: available, streams: capture?.active ?? 0, moderation: moderator.stats() };
-  });
-
-  dispatcher.start();
-  retention.start();
+  if (config.delivery) {
+    dispatcher.start();
+    retention.start();
+  }
   fileRetention.start();
-  const rtmpPort = await rtmp.listen(config.host, config.rtmpPort);
+  const rtmpPort = await rtmp?.listen(config.host, config.rtmpPort);
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
@@ -278,7 +271,7 @@ export async function startLivehook(
     close: () =>
       (closing ??= (async () => {
         await http.close();
-        await rtmp.close();
+        await rtmp?.close();
         pushes.endAll(EndReason.shutdown);
         await capture?.close();
         await moderator.close();

@@ -1,26 +1,32 @@
 /** Config options as commander flags, and the one-line failure for a bad value. */
 import { Option, type Command } from 'commander';
-import { ConfigError, OPTIONS, envName, loadConfig, type Config, type OptionName } from '../config.js';
+import { ConfigError, OPTIONS, StartupRefusal, envName, flagOf, loadConfig, type Config, type OptionName } from '../config.js';
 
 /** Adds the given config options as flags; every flag also reads LIVEHOOK_<NAME>. */
 export function addConfigOptions(command: Command, names: readonly OptionName[]): Command {
   for (const name of names) {
     const option = OPTIONS[name];
-    const isSwitch = option.default === false;
+    const negatable = 'negatable' in option;
+    const isSwitch = option.default === false || negatable;
     const shownDefault = option.default === undefined || option.default === '' ? '' : `, default ${String(option.default)}`;
-    command.addOption(
-      new Option(isSwitch ? `--${option.flag}` : `--${option.flag} <value>`, `${option.help} [env ${envName(name)}${shownDefault}]`),
-    );
+    const flag = new Option(isSwitch ? flagOf(name) : `${flagOf(name)} <value>`, `${option.help} [env ${envName(name)}${shownDefault}]`);
+    command.addOption(flag);
+    // A lone --no-X makes commander default X to true, which would hide LIVEHOOK_X: unset, the
+    // value is left to loadConfig (flag, then environment, then default).
+    if (negatable) command.setOptionValueWithSource(flag.attributeName(), undefined, 'default');
   }
   return command;
 }
 
-/** A bad setting ends the process with one line naming it (exit 2); any other error is left alone. */
+/**
+ * A bad setting (exit 2), or settings livehook cannot run with together (exit 1), ends the process
+ * with one line naming them; any other error is left alone.
+ */
 export function exitOnConfigError(rawError: unknown): void {
-  if (rawError instanceof ConfigError) {
-    process.stderr.write(`livehook: ${rawError.message}\n`);
-    process.exit(2);
-  }
+  const exitCode = rawError instanceof ConfigError ? 2 : rawError instanceof StartupRefusal ? 1 : undefined;
+  if (exitCode === undefined) return;
+  process.stderr.write(`livehook: ${(rawError as Error).message}\n`);
+  process.exit(exitCode);
 }
 
 /** Flags → validated config; a bad value ends the process with one line naming the flag. */

@@ -25,7 +25,7 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
 
 export async function runServer(config: Config): Promise<void> {
   const livehook = await startLivehook(config, { env: process.env }).catch((rawError: unknown) => {
-    exitOnConfigError(rawError); // a bad first-start setting (FIRST_START_ENV)
+    exitOnConfigError(rawError); // a bad first-start setting (FIRST_START_ENV), or roles refused
     exitOnStoreFailure(rawError, config.databaseUrl);
     throw rawError;
   });

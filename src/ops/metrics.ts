@@ -15,11 +15,12 @@ export interface Metrics {
   readonly remotePushAuth: Counter<'result'>;
 }
 
-/** Frame counts of porn detection, or null while its classifier has not started. */
-export type ModerationCounts = Record<'classified' | 'dropped' | 'failed' | 'pending', number>;
+const MODERATION_OUTCOMES = ['classified', 'dropped', 'failed', 'pending'] as const;
+/** Frame counts of porn detection (the classifier's stats; other fields are not exported). */
+export type ModerationCounts = Readonly<Record<(typeof MODERATION_OUTCOMES)[number], number>>;
 
 export interface MetricSources {
-  /** Read at each scrape, so /metrics is current without anyone polling /healthz. */
+  /** Read at each scrape, so /metrics is current without anyone polling /healthz; null while the classifier has not started. */
   readonly moderation?: () => ModerationCounts | null;
   /** Events held in memory while the store refuses writes. */
   readonly unstoredEvents?: () => number;
@@ -121,7 +122,7 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
     collect() {
       const counts = sources.moderation?.();
       if (!counts) return;
-      for (const [outcome, value] of Object.entries(counts)) this.set({ outcome }, value);
+      for (const outcome of MODERATION_OUTCOMES) this.set({ outcome }, counts[outcome]);
     },
   });
   return metrics;

@@ -3,11 +3,13 @@
  * the SDK against a livehook on the same store), one-line failures with the right exit codes, and
  * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0; `serve`
  * on a machine without ffmpeg; and a store that cannot be opened (corrupt, unreadable, read-only,
- * full, PostgreSQL not answering or refusing us): one line naming it and the cause, exit 1.
+ * full, PostgreSQL not answering or refusing us): one line naming it and the cause, exit 1; and
+ * --no-delivery refused on SQLite the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -208,6 +210,21 @@ describe('livehook CLI', { concurrency: true }, () => {
 
     assert.equal(badAppId.code, 2, 'a bad first-start setting is a bad value too');
     assertOneLine(badAppId.stderr, 'LIVEHOOK_APPID', '12ab');
+  });
+
+  test('--no-delivery (or LIVEHOOK_DELIVERY=false) on SQLite: one stderr line, exit 1, before the database file is made', async () => {
+    const [flagDir, envDir] = [newDir(), newDir()];
+    const serve = ['serve', '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0', '--data-dir'];
+    const [byFlag, byEnv] = await Promise.all([
+      runCli([...serve, flagDir, '--no-delivery']),
+      runCli([...serve, envDir], { LIVEHOOK_DELIVERY: 'false' }),
+    ]);
+    for (const [result, dir] of [[byFlag, flagDir], [byEnv, envDir]] as const) {
+      assert.equal(result.code, 1, result.stderr);
+      assertOneLine(result.stderr, '--no-delivery (LIVEHOOK_DELIVERY=false) needs PostgreSQL', path.join(dir, 'livehook.db'));
+      assert.equal(result.stdout, '');
+      assert.equal(fs.existsSync(path.join(dir, 'livehook.db')), false, 'refused before the store is opened');
+    }
   });
 
   test('serve: first-start banner once, JSON logs without secrets, SIGTERM → exit 0', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_THRESHOLDS } from '../../src/moderation/thresholds.js';
-import { ConfigError, OPTIONS, envName, loadConfig, type OptionName } from '../../src/config.js';
+import { ConfigError, OPTIONS, envName, flagOf, loadConfig, type OptionName } from '../../src/config.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -68,9 +68,17 @@ for (const [name, value] of BAD_VALUES) {
   });
 }
 
+test('roles are on unless --no-ingest / --no-delivery (or LIVEHOOK_INGEST / LIVEHOOK_DELIVERY=false) turn them off', () => {
+  assert.deepEqual([loadConfig({}, {}).ingest, loadConfig({}, {}).delivery], [true, true]);
+  assert.deepEqual([flagOf('ingest'), envName('ingest'), flagOf('delivery'), envName('delivery')], ['--no-ingest', 'LIVEHOOK_INGEST', '--no-delivery', 'LIVEHOOK_DELIVERY']);
+  const off = loadConfig({ ingest: false }, { LIVEHOOK_DELIVERY: 'false' });
+  assert.deepEqual([off.ingest, off.delivery], [false, false]);
+  assert.equal(loadConfig({ delivery: true }, { LIVEHOOK_DELIVERY: 'false' }).delivery, true, 'a flag wins over the environment');
+});
+
 test('README documents every flag and its environment variable', () => {
   const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
-    assert.ok(readme.includes(`| \`--${OPTIONS[name].flag}\` | \`${envName(name)}\` |`), `README lacks --${OPTIONS[name].flag}`);
+    assert.ok(readme.includes(`| \`${flagOf(name)}\` | \`${envName(name)}\` |`), `README lacks ${flagOf(name)}`);
   }
 });

@@ -63,9 +63,9 @@ export function startTsProcess(script: string, args: readonly string[], env: Nod
 }
 
 /** Polls `check` every 20 ms until it is true. */
-export async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

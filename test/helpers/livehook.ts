@@ -73,6 +73,8 @@ export function tempDir(prefix = 'livehook-test-'): string {
 }
 
 export interface TestLivehook extends Livehook {
+  /** Test instances run the embedded ingest (--no-ingest is tested with processes, test/e2e/roles.test.ts). */
+  readonly rtmpPort: number;
   /** An official SDK client signed with the given key (default: the bootstrap key). */
   client(secretId?: string, secretKey?: string): LiveClient;
   /** Closes livehook and removes the data dir (unless `keepData`). */
@@ -82,6 +84,7 @@ export interface TestLivehook extends Livehook {
 export async function startTestLivehook(
   options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<TestLivehook> {
+  if (options.flags?.ingest === false) throw new Error('startTestLivehook runs the ingest; start a process to test --no-ingest');
   const dataDir = options.dataDir ?? tempDir();
   // A test that names its own database (several instances on one) manages it itself.
   const databaseUrl = options.flags?.databaseUrl === undefined ? await testDatabaseUrl(dataDir) : undefined;
