@@ -51,7 +51,11 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-bench-'));
 const port = await freePort();
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0', '--log-level', 'warn'],
+  [
+    '--import', 'tsx',
+    // e.g. BENCH_LIVEHOOK_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile livehook under the bench.
+    ...(process.env.BENCH_LIVEHOOK_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    'src/cli/main.ts', 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0', '--log-level', 'warn'],
   { env: { ...process.env, LIVEHOOK_SECRET_ID: SECRET_ID, LIVEHOOK_SECRET_KEY: SECRET_KEY, LIVEHOOK_ADMIN_PASSWORD: 'bench-password' }, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const origin = `http://127.0.0.1:${port}`;
@@ -101,5 +105,6 @@ try {
   await pool.close();
 } finally {
   child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -39,10 +39,23 @@ export function signTc3(input: Tc3Input): string {
     `${date}/${input.service}/tc3_request`,
     sha256Hex(canonicalRequest(input)),
   ].join('\n');
-  const secretDate = hmac('TC3' + input.secretKey, date);
-  const secretService = hmac(secretDate, input.service);
-  const secretSigning = hmac(secretService, 'tc3_request');
-  return createHmac('sha256', secretSigning).update(stringToSign).digest('hex');
+  return createHmac('sha256', signingKey(input.secretKey, date, input.service)).update(stringToSign).digest('hex');
+}
+
+/** Derived signing keys: one per key, day and service, so three of the four HMACs run once a day. */
+const signingKeys = new Map<string, Buffer>();
+const SIGNING_KEYS_KEPT = 1024;
+
+function signingKey(secretKey: string, date: string, service: string): Buffer {
+  const id = `${date}\n${service}\n${secretKey}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = hmac(hmac(hmac('TC3' + secretKey, date), service), 'tc3_request');
+    // Bounded by forgetting everything: refilling costs three HMACs per key.
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 interface Tc3Authorization {

@@ -99,7 +99,12 @@ export class HookFlow {
     this.#log(call, 'recorded', { domain: push.context.domain, file: call.file, sequence: push.context.sequence });
   }
 
+  /**
+   * Accepted and ended hooks are logged at debug: push-sessions.ts logs the push accepted and
+   * ended at info already, and a line less per hook counts at thousands of hooks a second.
+   */
   #log(call: HookCall, decision: string, more: Record<string, unknown>): void {
-    this.#deps.log.info({ route: call.route, domain: call.domain, app: call.app, stream: call.stream, clientId: call.clientId, decision, ...more }, 'hook');
+    const level = decision === 'accepted' || decision === 'authorized' || decision === 'ended' ? 'debug' : 'info';
+    this.#deps.log[level]({ route: call.route, domain: call.domain, app: call.app, stream: call.stream, clientId: call.clientId, decision, ...more }, 'hook');
   }
 }
