@@ -8,37 +8,47 @@ import type { ClaimedDelivery } from './outbox.js';
 import { chunks, SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
 
 export class SqliteOutbox extends SqlOutbox {
+  /**
+   * Two looks, both on partial indexes (migration 10): rows nobody holds (`lease_until = 0`, the
+   * common case, in due order), and rows whose lease ran out (an attempt whose recording failed).
+   * In-flight rows are in neither index, so a claim never scans the thousands that may be out.
+   */
   async claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]> {
     const { now, limit, leaseMs, excludeHosts } = options;
     return this.db.transaction().execute(async (trx) => {
-      let query = trx
-        .selectFrom('deliveries as d')
-        .innerJoin('events as e', 'e.id', 'd.event_id')
-        .select([
-          'd.id', 'd.event_id', 'e.webhook_id', 'd.url', 'd.target_host', 'd.event_type',
-          'd.callback_key', 'e.payload', 'd.attempts', 'd.order_key',
-        ])
-        .where('d.next_attempt_at', '<=', now)
-        .where('d.lease_until', '<', now)
-        // A push session's events go out in order: nothing is claimed while an earlier event of
-        // the same session is still in the hot table (queued, in flight or awaiting retry).
-        .where((eb) =>
-          eb.or([
-            eb('d.order_key', 'is', null),
-            eb.not(
-              eb.exists(
-                eb.selectFrom('deliveries as p').select('p.id').whereRef('p.order_key', '=', 'd.order_key').whereRef('p.id', '<', 'd.id'),
-              ),
-            ),
-          ]),
-        );
-      if (excludeHosts.length > 0) query = query.where('d.target_host', 'not in', [...excludeHosts]);
-      const rows = await query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit).execute();
+      const expired = await this.#due(trx, now, limit, excludeHosts, 'expired');
+      const rows = expired.length < limit ? [...expired, ...(await this.#due(trx, now, limit - expired.length, excludeHosts, 'free'))] : expired;
       for (const batch of chunks(rows)) {
         await trx.updateTable('deliveries').set({ lease_until: now + leaseMs }).where('id', 'in', batch.map((r) => r.id)).execute();
       }
       return rows.map(toClaimed);
     });
+  }
+
+  #due(trx: Trx, now: number, limit: number, excludeHosts: readonly string[], lease: 'free' | 'expired') {
+    let query = trx
+      .selectFrom('deliveries as d')
+      .innerJoin('events as e', 'e.id', 'd.event_id')
+      .select([
+        'd.id', 'd.event_id', 'e.webhook_id', 'd.url', 'd.target_host', 'd.event_type',
+        'd.callback_key', 'e.payload', 'd.attempts', 'd.order_key',
+      ])
+      .where('d.next_attempt_at', '<=', now)
+      // A push session's events go out in order: nothing is claimed while an earlier event of
+      // the same session is still in the hot table (queued, in flight or awaiting retry).
+      .where((eb) =>
+        eb.or([
+          eb('d.order_key', 'is', null),
+          eb.not(
+            eb.exists(
+              eb.selectFrom('deliveries as p').select('p.id').whereRef('p.order_key', '=', 'd.order_key').whereRef('p.id', '<', 'd.id'),
+            ),
+          ),
+        ]),
+      );
+    query = lease === 'free' ? query.where('d.lease_until', '=', 0) : query.where('d.lease_until', '>', 0).where('d.lease_until', '<', now);
+    if (excludeHosts.length > 0) query = query.where('d.target_host', 'not in', [...excludeHosts]);
+    return query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit).execute();
   }
 
   protected async begin(): Promise<void> {}

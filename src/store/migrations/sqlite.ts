@@ -310,4 +310,13 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX push_sessions_by_end ON push_sessions(ended_at) WHERE ended_at IS NOT NULL;
     `,
   },
+  {
+    id: 10,
+    name: 'claims look only at deliveries nobody holds, or whose lease ran out',
+    sql: `
+      CREATE INDEX deliveries_free_due ON deliveries(next_attempt_at, id) WHERE lease_until = 0;
+      CREATE INDEX deliveries_leased ON deliveries(lease_until) WHERE lease_until > 0;
+      DROP INDEX deliveries_due;
+    `,
+  },
 ];
