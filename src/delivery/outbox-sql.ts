@@ -12,6 +12,7 @@
  * All multi-row work is set-based (`IN (…)` over chunks) because per-row statements dominate
  * the cost at thousands of events per second.
  */
+import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
 import { transact, type Trx } from '../store/transact.js';
 import type { AttemptOutcome, Backlog, ClaimedDelivery, NewEvent, Outbox, ResendItem } from './outbox.js';
@@ -236,7 +237,8 @@ export abstract class SqlOutbox implements Outbox {
     const row = await this.db
       .selectFrom('deliveries')
       .select((eb) => eb.fn.min('next_attempt_at').as('due'))
-      .where('lease_until', '=', 0)
+      // A literal: as a parameter, SQLite would re-prepare at every call (partial index, outbox-sqlite.ts).
+      .where('lease_until', '=', sql.lit(0))
       .where('next_attempt_at', '<', PARKED)
       .executeTakeFirst();
     return row?.due == null ? undefined : Number(row.due);

@@ -4,6 +4,7 @@
  * row locks), and leases only guard against a crashed process, never against a second live one:
  * one process per SQLite file, which therefore drops every lease it finds at start.
  */
+import { sql } from 'kysely';
 import type { ClaimedDelivery } from './outbox.js';
 import { chunks, SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
 
@@ -46,7 +47,9 @@ export class SqliteOutbox extends SqlOutbox {
           ),
         ]),
       );
-    query = lease === 'free' ? query.where('d.lease_until', '=', 0) : query.where('d.lease_until', '>', 0).where('d.lease_until', '<', now);
+    // Literal zeros: a parameter that decides whether a partial index applies makes SQLite
+    // re-prepare the statement at every execution.
+    query = lease === 'free' ? query.where('d.lease_until', '=', sql.lit(0)) : query.where('d.lease_until', '>', sql.lit(0)).where('d.lease_until', '<', now);
     if (excludeHosts.length > 0) query = query.where('d.target_host', 'not in', [...excludeHosts]);
     return query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit).execute();
   }
