@@ -10,9 +10,11 @@
  *   e. latency at a steady rate (200 events/s for 10 s);
  *   f. isolation: 10 targets, then 1 of 10 black-holed; healthy targets' throughput in both.
  *
- * Usage: npx tsx bench/delivery.ts [--events 100000] [--warmup 5000] [--only b,c,d,e,f]
+ * Usage: npx tsx bench/delivery.ts [--events 100000] [--warmup 5000] [--only b,c,d,e,f] [--database-url postgres://…]
  *   [--http-seconds 3] [--rate 200] [--rate-seconds 10] [--isolation-events 20000]
  *   [--per-host 16] [--isolation-timeout-ms 5000] [--window 1000] [--bullmq-concurrency 64]
+ * With --database-url, livehook runs on a fresh PostgreSQL database there for each step (one
+ * instance, in process; bench/hooks.ts --instances 2 measures two).
  * Profile the livehook side with: node --import tsx --cpu-prof --cpu-prof-dir=prof bench/delivery.ts --only c
  */
 import os from 'node:os';
@@ -25,6 +27,7 @@ import { callbackBody } from '../src/delivery/callback-body.js';
 import { DEFAULT_CLAIM_BATCH, DEFAULT_MAX_CLAIMED, HOST_QUEUE_FACTOR } from '../src/delivery/dispatcher.js';
 import { signedHeaders } from '../src/delivery/signing.js';
 import { newWebhookId } from '../src/events/emit.js';
+import { createTestDatabase } from '../test/helpers/postgres.js';
 import {
   BENCH_CALLBACK_KEY,
   cpuMeter,
@@ -38,6 +41,7 @@ import {
   startBenchLivehook,
   type Arrivals,
   type BenchLivehook,
+  type BenchLivehookOptions,
 } from './lib.js';
 
 const { values } = parseArgs({
@@ -55,8 +59,12 @@ const { values } = parseArgs({
     window: { type: 'string', default: '1000' },
     'bullmq-concurrency': { type: 'string', default: '64' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'database-url': { type: 'string' },
   },
 });
+/** With --database-url (a server and role that may create databases): livehook on a fresh PostgreSQL database there. */
+const DATABASE_URL = values['database-url'];
+const STORE = DATABASE_URL ? 'PostgreSQL' : 'SQLite';
 const EVENTS = Number(values.events);
 const WARMUP = Number(values.warmup);
 const STEPS = new Set(values.only.split(','));
@@ -235,8 +243,15 @@ async function bareHttp(receiver: Receiver, concurrency: number): Promise<{ perS
   return { perSecond: count / seconds, latency: latencyOf(latencies), receiverCpuPercent: cpuPercent, cpuMicrosPerRequest: (used.ms * 1000) / count };
 }
 
+/** A livehook for one step, on SQLite or on a PostgreSQL database of its own (dropped by close). */
+async function benchLivehook(options: Omit<BenchLivehookOptions, 'databaseUrl'>): Promise<BenchLivehook> {
+  const database = DATABASE_URL ? await createTestDatabase('benchdelivery', DATABASE_URL) : undefined;
+  const bench = await startBenchLivehook({ ...options, ...(database ? { databaseUrl: database.url } : {}) });
+  return { ...bench, close: () => bench.close().finally(() => database?.drop()) };
+}
+
 async function livehookFlood(receiver: Receiver): Promise<FloodResult & { claimsPer1000: number; sqlite: string }> {
-  const bench = await startBenchLivehook({ targets: [receiver.url(0)], callbackConcurrencyPerHost: PER_HOST, callbackTimeoutMs: DEFAULT_TIMEOUT_MS });
+  const bench = await benchLivehook({ targets: [receiver.url(0)], callbackConcurrencyPerHost: PER_HOST, callbackTimeoutMs: DEFAULT_TIMEOUT_MS });
   try {
     const send = (k: number) => bench.livehook.events.emit(pushStartEvent(bench.domain(0))).then((e) => (void k, e.webhookId));
     await flood(receiver, WARMUP, send);
@@ -333,7 +348,7 @@ function addWindowed(queue: { addBulk(jobs: { name: string; data: unknown; opts?
 }
 
 async function steadyLatency(receiver: Receiver): Promise<{ events: number; fromAck: Latency; fromCall: Latency; late: number }> {
-  const bench = await startBenchLivehook({ targets: [receiver.url(0)], callbackConcurrencyPerHost: PER_HOST, callbackTimeoutMs: DEFAULT_TIMEOUT_MS });
+  const bench = await benchLivehook({ targets: [receiver.url(0)], callbackConcurrencyPerHost: PER_HOST, callbackTimeoutMs: DEFAULT_TIMEOUT_MS });
   try {
     const paced = async (seconds: number) => {
       await receiver.reset();
@@ -375,7 +390,7 @@ interface IsolationRun {
 
 async function isolationRun(receiver: Receiver, blackhole: boolean): Promise<IsolationRun> {
   const targets = Array.from({ length: ISOLATION_TARGETS }, (_, i) => receiver.url(i));
-  const bench: BenchLivehook = await startBenchLivehook({ targets, callbackConcurrencyPerHost: PER_HOST, callbackTimeoutMs: ISOLATION_TIMEOUT_MS });
+  const bench: BenchLivehook = await benchLivehook({ targets, callbackConcurrencyPerHost: PER_HOST, callbackTimeoutMs: ISOLATION_TIMEOUT_MS });
   // Target 0 is the one black-holed in the second run; throughput is measured on 1..9 in both.
   const healthyPorts = targets.map((_, i) => i).filter((i) => i !== 0);
   const send = (k: number) => bench.livehook.events.emit(pushStartEvent(bench.domain(k % ISOLATION_TARGETS))).then((e) => e.webhookId);
@@ -426,16 +441,16 @@ try {
   }
 
   if (STEPS.has('c')) {
-    console.log(`c. livehook durable (SQLite, in process): ${fmt(EVENTS)} push-start events as fast as possible, after ${fmt(WARMUP)} warm-up`);
+    console.log(`c. livehook durable (${STORE}, in process): ${fmt(EVENTS)} push-start events as fast as possible, after ${fmt(WARMUP)} warm-up`);
     const r = await livehookFlood(receiver);
     livehookRate = r.perSecond;
-    console.log(`   SQLite ${r.sqlite}, WAL, synchronous=NORMAL`);
+    console.log(DATABASE_URL ? `   PostgreSQL at ${new URL(DATABASE_URL).host}` : `   SQLite ${r.sqlite}, WAL, synchronous=NORMAL`);
     console.log(`   ${showFlood(r)}`);
     console.log(`   claim queries per 1,000 events: ${fmt(r.claimsPer1000, 1)}`);
     const ratio = r.perSecond / bareLimit;
-    if (!Number.isNaN(bareLimit)) console.log(`   ratio to bare HTTP limit: ${fmt(ratio * 100, 1)} % (goal ≥ 30 %)`);
-    summary.push(['livehook durable (SQLite)', `${fmt(r.perSecond)} events/s`, `floor ≥ 5,000: ${r.perSecond >= 5000 ? 'met' : 'MISSED'}`]);
-    if (!Number.isNaN(bareLimit)) summary.push(['  ÷ bare HTTP limit', `${fmt(ratio * 100, 1)} %`, `goal ≥ 30 %: ${ratio >= 0.3 ? 'met' : 'MISSED'}`]);
+    if (!Number.isNaN(bareLimit)) console.log(`   ratio to bare HTTP limit: ${fmt(ratio * 100, 1)} % (goal ≥ 40 %)`);
+    summary.push([`livehook durable (${STORE})`, `${fmt(r.perSecond)} events/s`, `floor ≥ 5,000: ${r.perSecond >= 5000 ? 'met' : 'MISSED'}`]);
+    if (!Number.isNaN(bareLimit)) summary.push(['  ÷ bare HTTP limit', `${fmt(ratio * 100, 1)} %`, `goal ≥ 40 %: ${ratio >= 0.4 ? 'met' : 'MISSED'}`]);
     summary.push(['  emit (durable ack) rate', `${fmt(r.events / r.ackSeconds)} events/s`, '']);
     summary.push(['  CPU per event, livehook process', `${fmt(r.cpuMicrosPerEvent)} µs`, '']);
     summary.push(['  flood latency ack → receiver', `p50 ${fmt(r.fromAck.p50, 0)} / p99 ${fmt(r.fromAck.p99, 0)} ms`, 'backlog-bound, not a target']);

@@ -154,14 +154,17 @@ export interface BenchLivehookOptions {
   readonly targets: readonly string[];
   readonly callbackConcurrencyPerHost: number;
   readonly callbackTimeoutMs: number;
+  /** A PostgreSQL database for this livehook alone; default SQLite in the temp dir. */
+  readonly databaseUrl?: string;
 }
 
-/** In-process livehook (SQLite in a temp dir) with one push domain → template → URL per target. */
+/** In-process livehook (SQLite in a temp dir, or the given database) with one push domain → template → URL per target. */
 export async function startBenchLivehook(options: BenchLivehookOptions): Promise<BenchLivehook> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-bench-'));
   const config = loadConfig(
     {
       dataDir,
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
       host: '127.0.0.1',
       httpPort: 0,
       rtmpPort: 0,
