@@ -26,7 +26,12 @@ export class SenderThreadStoppedError extends Error {
   override name = 'SenderThreadStoppedError';
 }
 
-export function startSenderThread(options: CallbackHttpClientOptions, log: Logger): CallbackSender {
+export function startSenderThread(
+  options: CallbackHttpClientOptions,
+  log: Logger,
+  /** How the thread is started (tests keep a handle on it). */
+  start: typeof startWorker = startWorker,
+): CallbackSender {
   let worker: Worker | undefined;
   let nextId = 1;
   const waiting = new Map<number, Waiting>();
@@ -68,7 +73,7 @@ export function startSenderThread(options: CallbackHttpClientOptions, log: Logge
 
   function thread(): Worker {
     if (worker) return worker;
-    const started = startWorker(import.meta.url, 'sender-worker', { workerData: options });
+    const started = start(import.meta.url, 'sender-worker', { workerData: options });
     started.on('message', (message: FromSender) => {
       for (const { id, result } of message.results) {
         const w = waiting.get(id);

@@ -1,7 +1,8 @@
 /**
  * The callback sender thread (src/delivery/sender-thread.ts) against a real HTTP receiver: what it
  * posts is signed exactly as an in-thread attempt (t, sign = md5(key + t), webhook-* headers), the
- * SSRF guard applies inside the thread, and an aborted attempt rejects at once.
+ * SSRF guard applies inside the thread, an aborted attempt rejects at once, and when the thread dies
+ * its attempts reject (for the dispatcher to release) and the next attempt starts a new thread.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -9,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { startSenderThread } from '../../src/delivery/sender-thread.js';
+import type { Worker } from 'node:worker_threads';
+import { SenderThreadStoppedError, startSenderThread } from '../../src/delivery/sender-thread.js';
+import { startWorker } from '../../src/worker-thread.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -77,4 +80,24 @@ test('an aborted attempt rejects at once, without waiting for the receiver', asy
   abort.abort(new Error('shutting down'));
   await assert.rejects(sent, /shutting down/);
   assert.ok(Date.now() - startedAt < 1_000);
+});
+
+test('a thread that dies rejects the attempts it held; the next attempt starts a new thread', async (t) => {
+  const target = await receiver(t, 5_000);
+  const threads: Worker[] = [];
+  const sender = startSenderThread({ allowPrivate: true }, silent, (...args) => {
+    const worker = startWorker(...args);
+    threads.push(worker);
+    return worker;
+  });
+  t.after(() => sender.close());
+  const held = sender.send(attempt(target.url, 1));
+  while (target.got.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await threads[0]!.terminate();
+  await assert.rejects(held, SenderThreadStoppedError);
+
+  const quick = await receiver(t);
+  const result = await sender.send(attempt(quick.url, 2));
+  assert.ok(result.ok);
+  assert.equal(threads.length, 2, 'a new thread');
 });
