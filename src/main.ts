@@ -28,8 +28,7 @@ import { InstanceLease } from './media/instance-lease.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { askRemoteAuth } from './media/remote-push-auth.js';
-import { EmbeddedRtmpServer } from './media/rtmp-server.js';
-import { StreamMeters } from './media/stream-meter.js';
+import { IngestSupervisor } from './media/ingest-supervisor.js';
 import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
 import { createLogger } from './ops/log.js';
@@ -56,6 +55,8 @@ export interface Livehook {
   readonly pushes: PushSessions;
   /** Port the embedded RTMP ingest listens on. */
   readonly rtmpPort: number;
+  /** The embedded RTMP ingest's worker thread and its restarts. */
+  readonly ingest: IngestSupervisor;
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -74,6 +75,8 @@ export async function startLivehook(
   options: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<Livehook> {
   const log = options.log ?? createLogger(config.logLevel);
+  // livehook's own logger writes to stdout, and so can the ingest's worker thread.
+  const logToStdout = options.log === undefined;
   // Without --public-url, links use the server's own address, known only once it listens: what
   // builds links reads `publicUrl` through the getters below, when it needs it.
   let publicUrl = config.publicUrl ?? '';
@@ -155,15 +158,13 @@ export async function startLivehook(
   const lease = new InstanceLease({ store, pushes, leaseMs: config.instanceLeaseMs, log: log.child({ part: 'instances' }) });
   await lease.start();
   cache.onChange(() => pushes.revalidate());
-  // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
-  const meters = new StreamMeters();
-  pushes.onLifecycle((change, session) => {
-    if (change === 'ended') meters.close(session.context.sequence);
-  });
-  const rtmp = new EmbeddedRtmpServer({
+  const ingest = new IngestSupervisor({
+    host: config.host,
+    port: config.rtmpPort,
     sessions: pushes,
     log: log.child({ part: 'rtmp' }),
-    meters,
+    logToStdout,
+    onRestart: () => metrics.ingestRestarts.inc(),
     limits: {
       maxConnections: config.rtmpMaxConnections,
       maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,
@@ -215,7 +216,8 @@ export async function startLivehook(
     metrics,
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
     pushes,
-    meters,
+    // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), as the ingest reports them.
+    meters: ingest,
     get publicUrl() {
       return publicUrl;
     },
@@ -238,7 +240,7 @@ export async function startLivehook(
     return { ready: dispatcher.running, inFlight: dispatcher.inFlight, ...backlog };
   });
 
-  health.register('ingest', () => ({ ready: true, rtmpPort, livePushes: pushes.size }));
+  health.register('ingest', () => ({ ...ingest.status(), livePushes: pushes.size }));
   // Missing ffmpeg is reported, not fatal: callbacks for pushes still work without it.
   health.register('capture', () => {
     const available = ffmpeg ? 'available' : 'unavailable: ffmpeg not found';
@@ -248,7 +250,7 @@ export async function startLivehook(
   dispatcher.start();
   retention.start();
   fileRetention.start();
-  const rtmpPort = await rtmp.listen(config.host, config.rtmpPort);
+  const rtmpPort = await ingest.start();
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
@@ -265,6 +267,7 @@ export async function startLivehook(
     retention,
     pushes,
     rtmpPort,
+    ingest,
     http,
     metrics,
     log,
@@ -274,7 +277,7 @@ export async function startLivehook(
     close: () =>
       (closing ??= (async () => {
         await http.close();
-        await rtmp.close();
+        await ingest.stop();
         pushes.endAll(EndReason.shutdown);
         await capture?.close();
         await moderator.close();

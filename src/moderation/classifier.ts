@@ -1,7 +1,8 @@
 /**
  * Moderation: classifies 224×224 RGB frames with the NSFW model that ships inside nsfwjs, off the
- * main event loop. Imports node built-ins, pino's Logger type and its own folder; the model and
- * TensorFlow.js are loaded only inside the worker threads (classifier-worker.ts).
+ * main event loop. Imports node built-ins, pino's Logger type, ops/worker-thread.ts and its own
+ * folder; the model and TensorFlow.js are loaded only inside the worker threads
+ * (classifier-worker.ts).
  *
  * Queueing. Frames wait in one FIFO per stream; idle workers take from the streams in turn
  * (round robin), so a busy stream cannot starve a quiet one. A stream holds at most
@@ -20,8 +21,9 @@
  * loads its own copy of the model (~10 MB). The first worker starts alone and fills the model
  * cache; the others start after it is ready and read the cache. `ready` resolves with the first.
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { startWorkerThread } from '../ops/worker-thread.js';
 import { RGB224_BYTES, type ClassScores } from './classes.js';
 import type { FromWorker, ToWorker, WorkerOptions, WorkerStartup } from './worker-protocol.js';
 
@@ -93,32 +95,9 @@ interface Slot {
 
 type State = 'starting' | 'running' | 'failed' | 'closed';
 
-/** Parent flags about the parent's own entry code, which a worker must not inherit. */
-const ENTRY_FLAGS = ['--input-type', '--eval', '-e', '--print', '-p'];
-
-/** The parent's flags (loaders, conditions, heap size…) minus those about its entry code. */
-function workerExecArgv(parent: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < parent.length; i++) {
-    const flag = parent[i]!;
-    if (ENTRY_FLAGS.includes(flag)) i++; // and its value
-    else if (!ENTRY_FLAGS.some((name) => flag.startsWith(`${name}=`))) kept.push(flag);
-  }
-  return kept;
-}
-
-/** The worker entry next to this file: .ts under tsx (source), .js in the build. */
+/** The worker entry next to this file. */
 function startWorker(workerData: WorkerOptions, resourceLimits: ResourceLimits | undefined): Worker {
-  const execArgv = workerExecArgv(process.execArgv);
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./classifier-worker.js', import.meta.url), { workerData, resourceLimits, execArgv });
-  }
-  // Node 20 workers do not run the parent's `--import tsx` hooks for their entry file, so a tiny
-  // bootstrap registers tsx inside the worker first.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./classifier-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits, execArgv });
+  return startWorkerThread(new URL('./classifier-worker.js', import.meta.url), { workerData, resourceLimits });
 }
 
 class WorkerPoolClassifier implements Classifier {
