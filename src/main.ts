@@ -81,7 +81,7 @@ export async function startLivehook(
   // builds links reads `publicUrl` through the getters below, when it needs it.
   let publicUrl = config.publicUrl ?? '';
   const firstStart = loadFirstStartSettings(options.env ?? {});
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { backgroundCheckpoints: true });
   const boot = await store.exclusive(() => bootstrap(store.db, firstStart, config.hookToken));
   const cache = new ConfigCache(store.db);
   await cache.invalidate();

@@ -12,9 +12,8 @@
  * All multi-row work is set-based (`IN (…)` over chunks) because per-row statements dominate
  * the cost at thousands of events per second.
  */
-import type { Transaction } from 'kysely';
 import type { Db } from '../store/database.js';
-import type { Database } from '../store/schema.js';
+import { transact, type Trx } from '../store/transact.js';
 import type { AttemptOutcome, Backlog, ClaimedDelivery, NewEvent, Outbox, ResendItem } from './outbox.js';
 
 /** Well under SQLite's 32,766 bound parameters per statement, for multi-row statements. */
@@ -38,7 +37,7 @@ export const targetHostOf = (url: string): string => {
   }
 };
 
-export type Trx = Transaction<Database>;
+export type { Trx };
 
 /** A claimed row as both claim queries return it (deliveries joined with its event). */
 export interface ClaimRow {
@@ -66,23 +65,6 @@ export const toClaimed = (r: ClaimRow): ClaimedDelivery => ({
   attempts: Number(r.attempts),
   orderKey: r.order_key,
 });
-
-/**
- * A transaction that fails with the error that made it fail. When SQLite rolls a transaction back
- * by itself (SQLITE_FULL or SQLITE_IOERR, often at COMMIT), a ROLLBACK then fails with "cannot
- * rollback - no transaction is active"; that error must not replace the cause.
- */
-async function transact<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
-  const trx = await db.startTransaction().execute();
-  try {
-    const result = await work(trx);
-    await trx.commit().execute();
-    return result;
-  } catch (rawError) {
-    await trx.rollback().execute().catch(() => {});
-    throw rawError;
-  }
-}
 
 export abstract class SqlOutbox implements Outbox {
   protected readonly db: Db;

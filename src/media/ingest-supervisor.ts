@@ -8,7 +8,7 @@
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { destinationOf } from '../ops/log.js';
-import { startWorkerThread } from '../ops/worker-thread.js';
+import { startWorker } from '../worker-thread.js';
 import { EndReason } from './end-reasons.js';
 import type { FromIngest, IngestWorkerData, ToIngest } from './ingest-protocol.js';
 import { IngestLink } from './ingest-link.js';
@@ -126,7 +126,7 @@ export class IngestSupervisor implements MeterReadings {
       limits,
       log: { level: log.level, bindings: log.bindings(), ...(lines && { lines: lines.port2 }) },
     };
-    const worker = startWorkerThread(new URL('./ingest-worker.js', import.meta.url), { workerData, transferList: lines ? [lines.port2] : [] });
+    const worker = startWorker(import.meta.url, 'ingest-worker', { workerData, transferList: lines ? [lines.port2] : [] });
     if (lines) {
       const destination = destinationOf(log);
       lines.port1.on('message', (line: string) => destination.write(line));

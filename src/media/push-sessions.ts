@@ -34,7 +34,7 @@ import {
   touchLivePushSessions,
   type PushSessionRow,
 } from '../store/push-sessions.js';
-import { isUniqueViolation } from '../store/storage-errors.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import type { AnomalyReport } from './push-anomalies.js';
 import { verifyPushAuth } from './push-auth.js';
@@ -127,6 +127,8 @@ export class PushSessions {
   readonly #config: ConfigCache;
   readonly #events: EventSink;
   readonly #store: Store;
+  /** Admissions arriving together share one commit. */
+  readonly #admissions: GroupCommit;
   readonly #log: Logger;
   readonly #onStorageError: (error: unknown, operation: string) => void;
   readonly #askRemoteAuth: AskRemoteAuth | undefined;
@@ -153,6 +155,7 @@ export class PushSessions {
     this.#config = options.config;
     this.#events = options.events;
     this.#store = options.store;
+    this.#admissions = new GroupCommit(options.store.db);
     this.instanceId = options.instanceId;
     this.#log = options.log;
     this.#onStorageError = options.onStorageError ?? (() => {});
@@ -205,7 +208,7 @@ export class PushSessions {
     const clientIp = bareIp(request.clientIp);
     const node = bareIp(request.node);
     const insert = () =>
-      insertAdmittedPushSession(this.#store.db, {
+      this.#admissions.run((trx) => insertAdmittedPushSession(trx, {
         app_id: domain.appId,
         domain_name: name,
         app_name: request.app,
@@ -218,17 +221,17 @@ export class PushSessions {
         stream_param: request.rawQuery,
         admitted_at: now,
         last_seen_at: now,
-      });
-    let id: number;
+      }));
+    let id: number | undefined;
     try {
       if (local) await this.#takeOver(local);
       await this.#forgetting.get(key);
       id = await insert();
     } catch (rawError) {
-      // Another connection holds the stream, perhaps on another instance.
-      if (isUniqueViolation(rawError)) return refuse('the stream is already being pushed');
       return this.#storeRefused(rawError, about);
     }
+    // Another connection holds the stream, perhaps on another instance.
+    if (id === undefined) return refuse('the stream is already being pushed');
 
     const session: PushSession = {
       id,

@@ -1,8 +1,7 @@
 /**
  * Moderation: classifies 224×224 RGB frames with the NSFW model that ships inside nsfwjs, off the
- * main event loop. Imports node built-ins, pino's Logger type, ops/worker-thread.ts and its own
- * folder; the model and TensorFlow.js are loaded only inside the worker threads
- * (classifier-worker.ts).
+ * main event loop. Imports node built-ins, pino's Logger type and its own folder; the model and
+ * TensorFlow.js are loaded only inside the worker threads (classifier-worker.ts).
  *
  * Queueing. Frames wait in one FIFO per stream; idle workers take from the streams in turn
  * (round robin), so a busy stream cannot starve a quiet one. A stream holds at most
@@ -23,8 +22,8 @@
  */
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { startWorkerThread } from '../ops/worker-thread.js';
 import { RGB224_BYTES, type ClassScores } from './classes.js';
+import { startWorker } from '../worker-thread.js';
 import type { FromWorker, ToWorker, WorkerOptions, WorkerStartup } from './worker-protocol.js';
 
 export type { ClassScores } from './classes.js';
@@ -94,11 +93,6 @@ interface Slot {
 }
 
 type State = 'starting' | 'running' | 'failed' | 'closed';
-
-/** The worker entry next to this file. */
-function startWorker(workerData: WorkerOptions, resourceLimits: ResourceLimits | undefined): Worker {
-  return startWorkerThread(new URL('./classifier-worker.js', import.meta.url), { workerData, resourceLimits });
-}
 
 class WorkerPoolClassifier implements Classifier {
   readonly ready: Promise<void>;
@@ -190,7 +184,7 @@ class WorkerPoolClassifier implements Classifier {
   }
 
   #spawn(index: number): void {
-    const worker = startWorker(this.#workerData, this.#resourceLimits);
+    const worker = startWorker(import.meta.url, 'classifier-worker', { workerData: this.#workerData, resourceLimits: this.#resourceLimits });
     const slot: Slot = { index, worker, ready: false, job: null, lastError: undefined };
     this.#slots.push(slot);
     worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));

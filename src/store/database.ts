@@ -11,6 +11,7 @@ import pg from 'pg';
 import { migrate, type MigrationReport } from './migrate.js';
 import { postgresMigrations } from './migrations/postgres.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Database } from './schema.js';
 import { isConnectionLost } from './storage-errors.js';
@@ -64,10 +65,18 @@ const INT8_OID = 20;
  */
 const MIN_FREE_BYTES = 1024 * 1024;
 
+export interface OpenStoreOptions {
+  /**
+   * SQLite: checkpoint the WAL on a thread of its own (sqlite-checkpointer.ts). For the long-running
+   * server; a short CLI command does without the extra thread.
+   */
+  readonly backgroundCheckpoints?: boolean;
+}
+
 /** Opens the store, or fails with a StoreOpenError naming the database and the cause. */
-export async function openStore(databaseUrl: string): Promise<Store> {
+export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   const open = databaseUrl.startsWith('sqlite:')
-    ? () => openSqlite(databaseUrl.slice('sqlite:'.length))
+    ? () => openSqlite(databaseUrl.slice('sqlite:'.length), options)
     : /^postgres(ql)?:\/\//.test(databaseUrl)
       ? () => openPostgres(databaseUrl)
       : undefined;
@@ -94,7 +103,7 @@ function checkSqliteFile(file: string): void {
   }
 }
 
-async function openSqlite(file: string): Promise<SqliteStore> {
+async function openSqlite(file: string, options: OpenStoreOptions): Promise<SqliteStore> {
   if (file !== ':memory:') checkSqliteFile(file);
   const sqlite = new SQLite(file);
   const faults = new StorageFaults();
@@ -107,8 +116,16 @@ async function openSqlite(file: string): Promise<SqliteStore> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const migrations = await migrate(db, sqliteMigrations);
+    const checkpointer =
+      options.backgroundCheckpoints && file !== ':memory:'
+        ? startSqliteCheckpointer(sqlite, file, (error) => faults.report(error, 'checkpoint'))
+        : undefined;
+    const close = async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    };
     // One process per file: nobody to take turns with.
-    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), close: () => db.destroy() };
+    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), close };
   } catch (rawError) {
     sqlite.close();
     throw rawError;

@@ -15,14 +15,18 @@ export type NewPushSession = Omit<
   'id' | 'state' | 'started_at' | 'ended_at' | 'end_errcode' | 'end_errmsg' | 'width' | 'height' | 'video_codec' | 'audio_codec'
 >;
 
-/** Inserts the row of an admitted push; throws a unique violation when the stream already has a live one. */
-export async function insertAdmittedPushSession(db: Db, row: NewPushSession): Promise<number> {
+/**
+ * Inserts the row of an admitted push; undefined when the stream already has a live one. The
+ * conflict is an answer, not an error, so that admissions can share a transaction (group-commit.ts).
+ */
+export async function insertAdmittedPushSession(db: Db, row: NewPushSession): Promise<number | undefined> {
   const inserted = await db
     .insertInto('push_sessions')
     .values({ ...row, state: 'admitted', width: 0, height: 0, video_codec: '', audio_codec: '' })
+    .onConflict((conflict) => conflict.doNothing())
     .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(inserted.id);
+    .executeTakeFirst();
+  return inserted && Number(inserted.id);
 }
 
 /** The live session of a stream (admitted or started), if any. */

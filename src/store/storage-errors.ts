@@ -56,12 +56,6 @@ export function describeStorageError(error: unknown): string {
   return code === undefined || text.includes(code) ? text : `${text} (${code})`;
 }
 
-/** A unique-index violation (SQLite SQLITE_CONSTRAINT_UNIQUE, PostgreSQL 23505). */
-export function isUniqueViolation(rawError: unknown): boolean {
-  const code = codeOf(rawError);
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
-}
-
 /**
  * False for errors the statement itself causes (constraints, type mismatches, syntax, missing
  * tables): retrying those only blocks what comes after them.

@@ -1,6 +1,7 @@
 /**
- * Starts a worker thread on one of livehook's own modules, from the source (under tsx) as from
- * the build: the moderation classifier and the embedded RTMP ingest run this way.
+ * Starts a worker thread from a module next to the caller's: `.ts` when livehook runs from source
+ * under tsx, `.js` in the build. Shared by every part that runs work off the main event loop
+ * (moderation's classifiers, the SQLite checkpointer, the embedded RTMP ingest).
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
@@ -18,17 +19,14 @@ function workerExecArgv(parent: readonly string[]): string[] {
   return kept;
 }
 
-/**
- * A worker running `entry`, the built module's URL (`new URL('./x.js', import.meta.url)`); when
- * livehook runs from its source, the `.ts` file next to it instead.
- */
-export function startWorkerThread(entry: URL, options: Omit<WorkerOptions, 'eval' | 'execArgv'> = {}): Worker {
+/** `callerUrl`: the caller's import.meta.url; `name`: the worker module's file name without extension. */
+export function startWorker(callerUrl: string, name: string, options: Omit<WorkerOptions, 'eval' | 'execArgv'> = {}): Worker {
   const execArgv = workerExecArgv(process.execArgv);
-  if (!import.meta.url.endsWith('.ts')) return new Worker(entry, { ...options, execArgv });
+  if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, callerUrl), { ...options, execArgv });
   // Node 20 workers do not run the parent's `--import tsx` hooks for their entry file, so a tiny
   // bootstrap registers tsx inside the worker first.
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const source = entry.href.replace(/\.js$/, '.ts');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
+  const entry = new URL(`./${name}.ts`, callerUrl).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { ...options, eval: true, execArgv });
 }
