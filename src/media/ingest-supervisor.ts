@@ -22,6 +22,13 @@ const MAX_RESTART_DELAY_MS = 30_000;
 const STABLE_RUN_MS = 60_000;
 /** How long `stop` waits for the worker to end its pushes before terminating it. */
 const STOP_TIMEOUT_MS = 5_000;
+/**
+ * A storm of connections grows V8's young generation to its default maximum (32 MiB of new
+ * space), which is then part of the peak RSS; half of it holds 4,000 connections being set up
+ * just as well (bench/rtmp-connections.ts: peak ~295–310 MB → ~280–293 MB). Media payloads are
+ * Buffers outside the V8 heap.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 } as const;
 
 /** The ingest could not listen at start-up (port in use, address not available): a start-up error. */
 export class IngestListenError extends Error {
@@ -126,7 +133,7 @@ export class IngestSupervisor implements MeterReadings {
       limits,
       log: { level: log.level, bindings: log.bindings(), ...(lines && { lines: lines.port2 }) },
     };
-    const worker = startWorker(import.meta.url, 'ingest-worker', { workerData, transferList: lines ? [lines.port2] : [] });
+    const worker = startWorker(import.meta.url, 'ingest-worker', { workerData, transferList: lines ? [lines.port2] : [], resourceLimits: WORKER_LIMITS });
     if (lines) {
       const destination = destinationOf(log);
       lines.port1.on('message', (line: string) => destination.write(line));
