@@ -19,7 +19,7 @@ export interface IngestWorkerData {
   readonly limits: IngestLimits;
   readonly log: {
     readonly level: string;
-    /** The main logger's bindings (service, …); the worker adds `part: 'rtmp'`. */
+    /** The supervisor's log bindings (service, part 'rtmp'): the worker's lines carry them too. */
     readonly bindings: Record<string, unknown>;
     /** Where to send log lines when the main logger is not stdout (an embedder's or a test's); else stdout. */
     readonly lines?: MessagePort;

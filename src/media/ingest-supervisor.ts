@@ -43,7 +43,7 @@ export interface IngestSupervisorOptions {
   readonly port: number;
   readonly limits: IngestLimits;
   readonly sessions: PushSessions;
-  /** The main thread's log: the supervisor's lines; the worker logs to the same place, part 'rtmp'. */
+  /** The supervisor's lines (part 'rtmp'); the worker's go to the same place with the same bindings. */
   readonly log: Logger;
   /** The log is stdout (livehook's own), which the worker can write itself. Else its lines come through the main thread. */
   readonly logToStdout: boolean;

@@ -20,10 +20,10 @@ const port = parentPort;
 const options = workerData as IngestWorkerData;
 const post = (message: FromIngest): void => port.postMessage(message);
 
-// Synchronous to stdout, so that the lines before a crash are written.
 const lines = options.log.lines;
+// Synchronous to stdout, so that the lines before a crash are written.
 const destination = lines ? { write: (line: string) => lines.postMessage(line) } : pino.destination({ dest: 1, sync: true });
-const log = createLogger(options.log.level, destination, options.log.bindings).child({ part: 'rtmp' });
+const log = createLogger(options.log.level, destination, options.log.bindings);
 
 const admissions = new Map<number, (decision: AdmissionDecision) => void>();
 let nextRequestId = 1;
