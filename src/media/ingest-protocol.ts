@@ -10,6 +10,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PushEnd } from './end-reasons.js';
 import type { AnomalyReport } from './push-anomalies.js';
+import type { PublishRequest } from './push-sessions.js';
 import type { IngestLimits } from './rtmp/connection-limits.js';
 import type { MeterReading } from './stream-meter.js';
 
@@ -27,17 +28,7 @@ export interface IngestWorkerData {
 }
 
 /** A publish as the worker read it from its connection: what admission needs. */
-export interface PublishAsk {
-  /** The host of the connect's tcUrl. */
-  readonly host: string;
-  readonly app: string;
-  readonly stream: string;
-  /** The publish argument's query, unchanged. */
-  readonly rawQuery: string;
-  readonly clientIp: string;
-  /** The ingest's own address on that connection. */
-  readonly node: string;
-}
+export type PublishAsk = Pick<PublishRequest, 'host' | 'app' | 'stream' | 'rawQuery' | 'clientIp' | 'node'>;
 
 export type AdmissionDecision =
   /** `pushId` names the push in later messages (its push_sessions row id). */

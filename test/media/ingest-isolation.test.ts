@@ -8,11 +8,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EndReason } from '../../src/media/end-reasons.js';
-import { bindDomain, callAction, forStream, waitUntil } from '../helpers/callbacks.js';
-import { describeResult, requireFfmpeg, startPush, type Push } from '../helpers/ffmpeg.js';
-import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
+import { forStream, waitUntil } from '../helpers/callbacks.js';
+import { describeResult, startPush, type Push } from '../helpers/ffmpeg.js';
+import { startIngestTestbed } from '../helpers/ingest-testbed.js';
+import type { TestLivehook } from '../helpers/livehook.js';
 import { captureLog, type LogLine } from '../helpers/log-capture.js';
-import { Receiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
 
 const DOMAIN = 'push.isolation.example.com';
 const CRASH_LINE = /^rtmp ingest worker (crashed|exited); its pushes are ended and it restarts$/;
@@ -31,12 +32,7 @@ describe('embedded RTMP ingest in a worker thread: a crash ends its pushes, not 
   const running = new Set<Push>();
 
   before(async () => {
-    requireFfmpeg();
-    receiver = await Receiver.start();
-    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true }, log: captureLog((line) => lines.push(line)) });
-    const client = livehook.client();
-    await bindDomain(client, DOMAIN, { StreamBeginNotifyUrl: receiver.url('/begin'), StreamEndNotifyUrl: receiver.url('/end') });
-    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
+    ({ livehook, receiver } = await startIngestTestbed(DOMAIN, captureLog((line) => lines.push(line))));
   });
 
   after(async () => {
