@@ -31,8 +31,7 @@ import { InstanceLease } from './media/instance-lease.js';
 import { registerHookRoutes } from './media/adapters/hooks.js';
 import { PushSessions } from './media/push-sessions.js';
 import { askRemoteAuth } from './media/remote-push-auth.js';
-import { EmbeddedRtmpServer } from './media/rtmp-server.js';
-import { StreamMeters } from './media/stream-meter.js';
+import { IngestSupervisor } from './media/ingest-supervisor.js';
 import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
 import { registerHealthChecks } from './ops/health-checks.js';
@@ -61,6 +60,8 @@ export interface Livehook {
   readonly pushes: PushSessions;
   /** Port the embedded RTMP ingest listens on; undefined with --no-ingest. */
   readonly rtmpPort: number | undefined;
+  /** The embedded RTMP ingest's worker thread and its restarts; undefined with --no-ingest. */
+  readonly ingest: IngestSupervisor | undefined;
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -80,6 +81,8 @@ export async function startLivehook(
 ): Promise<Livehook> {
   refuseUnservedRoles(config);
   const log = options.log ?? createLogger(config.logLevel);
+  // livehook's own logger writes to stdout, and so can the ingest's worker thread.
+  const logToStdout = options.log === undefined;
   // Without --public-url, links use the server's own address, known only once it listens: what
   // builds links reads `publicUrl` through the getters below, when it needs it.
   let publicUrl = config.publicUrl ?? '';
@@ -159,16 +162,14 @@ export async function startLivehook(
   const lease = new InstanceLease({ store, pushes, leaseMs: config.instanceLeaseMs, log: log.child({ part: 'instances' }) });
   await lease.start();
   cache.onChange(() => pushes.revalidate());
-  // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), fed by the ingest.
-  const meters = new StreamMeters();
-  pushes.onLifecycle((change, session) => {
-    if (change === 'ended') meters.close(session.context.sequence);
-  });
-  const rtmp = config.ingest
-    ? new EmbeddedRtmpServer({
+  const ingest = config.ingest
+    ? new IngestSupervisor({
+        host: config.host,
+        port: config.rtmpPort,
         sessions: pushes,
         log: log.child({ part: 'rtmp' }),
-        meters,
+        logToStdout,
+        onRestart: () => metrics.ingestRestarts.inc(),
         limits: {
           maxConnections: config.rtmpMaxConnections,
           maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,
@@ -180,8 +181,8 @@ export async function startLivehook(
     : undefined;
   const filesDir = path.join(config.dataDir, 'files');
   // Capture reads pushes from the embedded ingest: without it there is nothing to capture.
-  const ffmpeg = rtmp !== undefined && ffmpegAvailable(config.ffmpegPath);
-  if (rtmp && !ffmpeg) log.warn({ ffmpegPath: config.ffmpegPath }, 'ffmpeg not found (--ffmpeg-path): screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
+  const ffmpeg = ingest !== undefined && ffmpegAvailable(config.ffmpegPath);
+  if (ingest && !ffmpeg) log.warn({ ffmpegPath: config.ffmpegPath }, 'ffmpeg not found (--ffmpeg-path): screenshots, porn detection and recording are unavailable until it is installed (templates and rules are still stored)');
   const captureLog = log.child({ part: 'capture' });
   const capture = ffmpeg
     ? new CaptureManager({
@@ -222,7 +223,8 @@ export async function startLivehook(
     metrics,
     delivery: { outbox, http: callbackHttp, wake: () => dispatcher.wake() },
     pushes,
-    meters,
+    // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), as the ingest reports them.
+    meters: ingest,
     get publicUrl() {
       return publicUrl;
     },
@@ -236,8 +238,8 @@ export async function startLivehook(
   registerHealthChecks(health, {
     store: { store, changes, cache },
     delivery: config.delivery ? { dispatcher, outbox } : undefined,
-    ingest: rtmp && { rtmpPort: () => rtmpPort!, pushes },
-    capture: rtmp && { capture, moderator },
+    ingest: ingest && { status: () => ingest.status(), pushes },
+    capture: ingest && { capture, moderator },
   });
 
   if (config.delivery) {
@@ -245,7 +247,7 @@ export async function startLivehook(
     retention.start();
   }
   fileRetention.start();
-  const rtmpPort = await rtmp?.listen(config.host, config.rtmpPort);
+  const rtmpPort = await ingest?.start();
   const address = await http.listen({ host: config.host, port: config.httpPort });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
@@ -262,6 +264,7 @@ export async function startLivehook(
     retention,
     pushes,
     rtmpPort,
+    ingest,
     http,
     metrics,
     log,
@@ -271,7 +274,7 @@ export async function startLivehook(
     close: () =>
       (closing ??= (async () => {
         await http.close();
-        await rtmp?.close();
+        await ingest?.stop();
         pushes.endAll(EndReason.shutdown);
         await capture?.close();
         await moderator.close();

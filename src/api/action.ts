@@ -5,7 +5,7 @@ import type { ConfigCache } from '../bindings/config-cache.js';
 import type { CallbackHttpClient } from '../delivery/http-client.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { PushSessions } from '../media/push-sessions.js';
-import type { StreamMeters } from '../media/stream-meter.js';
+import type { MeterReadings } from '../media/stream-meter.js';
 import type { Db } from '../store/database.js';
 
 export interface ActionContext {
@@ -22,7 +22,7 @@ export interface ActionContext {
   /** Live pushes of this process (DropLiveStream, DescribeLiveStreamOnlineList). */
   readonly pushes: PushSessions;
   /** Media figures of this process's embedded pushes (DescribeLiveStreamPushInfoList); absent when not measured. */
-  readonly meters?: StreamMeters | undefined;
+  readonly meters?: MeterReadings | undefined;
 }
 
 /** What the API may ask of delivery: replays through the outbox, tests through the guarded client. */

@@ -7,7 +7,7 @@ import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
 import type { PushSessions } from '../media/push-sessions.js';
-import type { StreamMeters } from '../media/stream-meter.js';
+import type { MeterReadings } from '../media/stream-meter.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Db } from '../store/database.js';
 import type { DeliveryAccess } from './action.js';
@@ -23,7 +23,7 @@ export interface ApiDeps {
   readonly delivery: DeliveryAccess;
   readonly publicUrl: string;
   readonly pushes: PushSessions;
-  readonly meters?: StreamMeters | undefined;
+  readonly meters?: MeterReadings | undefined;
 }
 
 /** What a caller proved before the handler runs: whose account, and the raw parameters. */

@@ -1,6 +1,7 @@
 /** `livehook serve`: run the service until SIGTERM/SIGINT, then drain and exit 0. */
 import type { Config } from '../config.js';
 import { startLivehook } from '../main.js';
+import { IngestListenError } from '../media/ingest-supervisor.js';
 import type { BootstrapResult } from '../accounts/bootstrap.js';
 import { exitOnConfigError } from './options.js';
 import { exitOnStoreFailure } from './store-failure.js';
@@ -23,10 +24,18 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
   );
 }
 
+/** A port livehook cannot listen on ends start-up with one line naming it and the cause, exit code 1. */
+function exitOnListenError(rawError: unknown): void {
+  if (!(rawError instanceof IngestListenError)) return;
+  process.stderr.write(`livehook: ${rawError.message}\n`);
+  process.exit(1);
+}
+
 export async function runServer(config: Config): Promise<void> {
   const livehook = await startLivehook(config, { env: process.env }).catch((rawError: unknown) => {
     exitOnConfigError(rawError); // a bad first-start setting (FIRST_START_ENV), or roles refused
     exitOnStoreFailure(rawError, config.databaseUrl);
+    exitOnListenError(rawError);
     throw rawError;
   });
   printGeneratedSecrets(livehook.bootstrap);

@@ -23,4 +23,6 @@ export const EndReason = {
   replaced: { errcode: 12, errmsg: 'push client reconnected; its previous connection was replaced' },
   /** The instance that held the push died; another one ended it (docs/live-state.md). */
   instanceLost: { errcode: 9, errmsg: 'ingest node lost; push ended by recovery' },
+  /** The embedded ingest's worker thread died; the process ended its pushes and restarted it (docs/rtmp-ingest.md). */
+  ingestCrashed: { errcode: 11, errmsg: 'ingest worker crashed; push ended' },
 } as const satisfies Record<string, PushEnd>;

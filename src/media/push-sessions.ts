@@ -15,7 +15,6 @@
  * its screenshots); any instance can end it through the store (`end`), and the holder is then told
  * to close the publisher (store/push-commands.ts). Reconnects and recovery: docs/live-state.md.
  */
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConfigCache, DomainConfig } from '../bindings/config-cache.js';
 import { streamKey } from '../bindings/config-cache.js';
@@ -40,7 +39,7 @@ import { EndReason, type PushEnd } from './end-reasons.js';
 import type { AnomalyReport } from './push-anomalies.js';
 import { verifyPushAuth } from './push-auth.js';
 import type { RemoteAuthConfig, RemoteAuthDecision, RemoteAuthRequest } from './remote-push-auth.js';
-import { nameProblem } from './stream-names.js';
+import { nameProblem, pushDomainOf } from './stream-names.js';
 
 export type IngestSource = 'rtmp' | 'nginx-rtmp' | 'srs' | 'mediamtx';
 
@@ -57,8 +56,8 @@ export interface PublishRequest {
   readonly node: string;
   /** Ends the push at its source; absent when livehook cannot reach the media server's publisher. */
   readonly kick?: () => void;
-  /** How long the publisher has sent no media (embedded ingest): only a quiet connection can be taken over by a reconnect. */
-  readonly idleMs?: () => number;
+  /** How long the publisher has sent no media (embedded ingest, asked of its worker): only a quiet connection can be taken over by a reconnect. */
+  readonly idleMs?: () => Promise<number>;
 }
 
 export interface PushSession {
@@ -82,7 +81,7 @@ export interface PushSession {
   /** Why the push is being ended, when livehook itself ends it (drop, forbid, shutdown). */
   endReason: PushEnd | undefined;
   readonly kick: (() => void) | undefined;
-  readonly idleMs: (() => number) | undefined;
+  readonly idleMs: (() => Promise<number>) | undefined;
 }
 
 export type AskRemoteAuth = (config: RemoteAuthConfig, request: RemoteAuthRequest) => Promise<RemoteAuthDecision>;
@@ -95,13 +94,6 @@ export type Admission =
   | { readonly ok: false; readonly reason: string };
 
 const bareIp = (address: string): string => address.replace(/^::ffff:/, '');
-
-/** The push domain: the connected host, or the `domain=` query parameter when that host is an IP. */
-export function pushDomainOf(host: string, query: URLSearchParams): string | undefined {
-  const bare = host.replace(/^\[|\]$/g, '');
-  const named = bare && !isIP(bare) && bare !== 'localhost' ? bare : query.get('domain') ?? '';
-  return named ? named.toLowerCase() : undefined;
-}
 
 const contextOf = (row: PushSessionRow): StreamContext => ({
   appId: row.app_id,
@@ -124,12 +116,12 @@ export const TAKEOVER_IDLE_MS = 1_000;
  * (for a domain with push auth, the same txSecret and txTime), while the old connection has gone
  * quiet. A connection that still sends media is never cut: the newcomer is refused.
  */
-const isReconnectOf = (live: PushSession, request: PublishRequest): boolean =>
+const isReconnectOf = async (live: PushSession, request: PublishRequest): Promise<boolean> =>
   request.source === 'rtmp' &&
   live.source === 'rtmp' &&
   live.clientIp === bareIp(request.clientIp) &&
   live.context.streamParam === request.rawQuery &&
-  (live.idleMs?.() ?? 0) >= TAKEOVER_IDLE_MS;
+  ((await live.idleMs?.()) ?? 0) >= TAKEOVER_IDLE_MS;
 
 export class PushSessions {
   readonly #config: ConfigCache;
@@ -194,7 +186,7 @@ export class PushSessions {
     if (!auth.ok) return refuse(`push authentication failed: ${auth.reason}`);
     const key = streamKey(name, request.app, request.stream);
     const local = this.#live.get(key);
-    if (local && !isReconnectOf(local, request)) return refuse('the stream is already being pushed');
+    if (local && !(await isReconnectOf(local, request))) return refuse('the stream is already being pushed');
     if (domain.remoteAuth.enabled && this.#askRemoteAuth) {
       const asked = { domain: name, app: request.app, stream: request.stream, clientIp: bareIp(request.clientIp), rawQuery: request.rawQuery };
       const decision = await this.#askRemoteAuth(domain.remoteAuth, asked);

@@ -1,7 +1,8 @@
 /**
  * The embedded RTMP ingest: node-media-server 4.4.3's RTMP session (protocol, chunking, GOP
  * cache) behind livehook's own TCP server, so the rest of livehook sees push sessions, not
- * library callbacks. What livehook changes in the library's behaviour, and why:
+ * library callbacks. It runs in a worker thread (./ingest-worker.ts) and reaches push sessions
+ * through a PushPort. What livehook changes in the library's behaviour, and why:
  * - Admission happens when the Publish command arrives, before the library registers a
  *   publisher (the library has already answered Publish.Start by then, so a refusal destroys the
  *   socket: the pusher fails at once and the push never looks live).
@@ -33,6 +34,7 @@
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
+import type { AdmissionDecision, PublishAsk, PushFinal } from './ingest-protocol.js';
 import RtmpSession from 'node-media-server/src/session/rtmp_session.js';
 import BroadcastServer from 'node-media-server/src/server/broadcast_server.js';
 import Context from 'node-media-server/src/core/context.js';
@@ -40,13 +42,34 @@ import libraryLogger from 'node-media-server/src/core/logger.js';
 import Flv from 'node-media-server/src/protocol/flv.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import { isLoopback } from './loopback.js';
-import { PushAnomalyWatch } from './push-anomalies.js';
-import { pushDomainOf, type PushSession, type PushSessions } from './push-sessions.js';
+import { PushAnomalyWatch, type AnomalyReport } from './push-anomalies.js';
 import { parseCommand, type StreamCommand } from './rtmp/commands.js';
 import { ConnectionCounter, type IngestLimits } from './rtmp/connection-limits.js';
 import { ConnectionRefusal } from './rtmp/connection-refusal.js';
-import type { FlvPacket, StreamMeters } from './stream-meter.js';
-import { nameProblem } from './stream-names.js';
+import type { FlvPacket, MeterReading, StreamMeters } from './stream-meter.js';
+import { nameProblem, pushDomainOf } from './stream-names.js';
+
+/**
+ * What the ingest asks of push sessions, which live in the main thread (./ingest-protocol.ts):
+ * admission, and the push's start, end and problems, by the push id admission gave.
+ */
+export interface PushPort {
+  admit(publish: PublishAsk): Promise<AdmissionDecision>;
+  started(pushId: number, video: { width: number; height: number }): void;
+  ended(pushId: number, reason: PushEnd, final: PushFinal): void;
+  forget(pushId: number): void;
+  anomalies(pushId: number, report: AnomalyReport): void;
+}
+
+/** An admitted push, as this connection holds it. */
+interface AdmittedPush {
+  readonly id: number;
+  readonly sequence: string;
+  readonly domain: string;
+  started: boolean;
+  /** Why livehook ends it, when livehook does (drop, forbid, idle, shutdown). */
+  endReason: PushEnd | undefined;
+}
 
 /**
  * How long push start waits for the stream's first packet (its metadata: width and height). A
@@ -84,7 +107,7 @@ class LivehookRtmpSession extends RtmpSession {
   #createdStreams = 0;
   #unpublished = false;
   #closing = false;
-  #push: PushSession | undefined;
+  #push: AdmittedPush | undefined;
   #metadataWait: NodeJS.Timeout | undefined;
   /** Bytes that came after publish while its admission is pending (the socket is paused). */
   #held: Buffer[] | undefined;
@@ -100,6 +123,9 @@ class LivehookRtmpSession extends RtmpSession {
   #released!: () => void;
   /** Resolves once the library has let go of this connection's stream (its close was handled). */
   readonly released = new Promise<void>((resolve) => (this.#released = resolve));
+  #closed!: () => void;
+  /** Resolves once this connection's close has been handled, its push's end reported. */
+  readonly closed = new Promise<void>((resolve) => (this.#closed = resolve));
 
   constructor(socket: net.Socket, private readonly ingest: EmbeddedRtmpServer) {
     super(socket);
@@ -156,7 +182,8 @@ class LivehookRtmpSession extends RtmpSession {
       if (!this.isPublisher) {
         // The library refused the publish (the stream's previous publisher is still closing):
         // it never started, so it ends without events.
-        this.ingest.sessions.forget(this.#push);
+        this.ingest.forget(this.#push);
+        this.#push = undefined;
         return this.#close();
       }
       // Publishers send their metadata first: push start goes with the first packet (width and
@@ -169,22 +196,37 @@ class LivehookRtmpSession extends RtmpSession {
       const now = Date.now();
       this.#lastMediaAt = now;
       this.#anomalies?.watch.packet({ flags: packet.flags, codecId: packet.codec_id, dts: packet.dts }, now);
-      this.ingest.meters?.onFlvPacket(this.#push?.context.sequence, packet);
+      this.ingest.meters.onFlvPacket(this.#push?.sequence, packet);
       libraryOnPacket(packet);
       if (this.#settingUp) this.#announce();
     };
-    this.onClose = () =>
-      this.#guard(() => {
-        libraryOnClose();
+    this.onClose = () => {
+      try {
+        this.#guard(() => libraryOnClose());
         this.#released();
-        this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network);
-      });
+        this.#guard(() => this.#end(this.#unpublished ? EndReason.clientStopped : EndReason.network));
+      } finally {
+        this.#closed();
+      }
+    };
   }
 
   /** Ends the push for a livehook reason (drop, forbid, idle, shutdown). */
   kick(reason?: PushEnd): void {
     if (reason && this.#push) this.#push.endReason ??= reason;
     this.#close();
+  }
+
+  /** How long this connection has sent no media. */
+  get idleMs(): number {
+    return Date.now() - this.#lastMediaAt;
+  }
+
+  /** The figures of its live push, once it has started. */
+  reading(): readonly [sequence: string, reading: MeterReading] | undefined {
+    const push = this.#push;
+    const reading = push?.started ? this.ingest.meters.get(push.sequence)?.reading() : undefined;
+    return push && reading ? [push.sequence, reading] : undefined;
   }
 
   /** Closes a connection that missed a deadline, with one log line. */
@@ -316,30 +358,23 @@ class LivehookRtmpSession extends RtmpSession {
   }
 
   async #admit(command: StreamCommand, target: { app: string; name: string; host: string; rawQuery: string }): Promise<void> {
-    let admission: Awaited<ReturnType<PushSessions['admit']>>;
-    try {
-      admission = await this.ingest.sessions.admit({
-        source: 'rtmp',
-        host: target.host,
-        app: target.app,
-        stream: target.name,
-        rawQuery: target.rawQuery,
-        clientIp: this.socket.remoteAddress ?? '',
-        node: this.socket.localAddress ?? '',
-        kick: () => this.kick(),
-        idleMs: () => Date.now() - this.#lastMediaAt,
-      });
-    } catch (error) {
-      return this.#fail(error);
+    const decision = await this.ingest.pushes.admit({
+      host: target.host,
+      app: target.app,
+      stream: target.name,
+      rawQuery: target.rawQuery,
+      clientIp: this.socket.remoteAddress ?? '',
+      node: this.socket.localAddress ?? '',
+    });
+    if (!decision.ok) {
+      // A refusal is logged in the main thread with its reason.
+      return decision.error === undefined ? this.#close() : this.#fail(new Error(`admission failed: ${decision.error}`));
     }
-    // A refusal is logged by PushSessions with its reason.
-    if (!admission.ok) return this.#close();
-    if (this.#closing || this.socket.destroyed) {
-      this.ingest.sessions.forget(admission.session);
-      return;
-    }
-    this.#push = admission.session;
-    this.#domain = admission.session.context.domain;
+    const push: AdmittedPush = { id: decision.pushId, sequence: decision.sequence, domain: decision.domain, started: false, endReason: undefined };
+    if (this.#closing || this.socket.destroyed) return this.ingest.forget(push);
+    this.#push = push;
+    this.ingest.hold(push.id, this);
+    this.#domain = push.domain;
     // A reconnect took over from a publisher whose socket livehook has just destroyed: the library
     // frees the stream path when that socket's close is handled, maybe not yet.
     const path = `/${this.#domain}/${target.app}/${target.name}`;
@@ -380,34 +415,31 @@ class LivehookRtmpSession extends RtmpSession {
     this.#settingUp = false;
     clearTimeout(this.#metadataWait);
     const push = this.#push;
-    if (push?.state !== 'admitted') return;
-    void this.ingest.sessions.started(push, { width: this.videoWidth || 0, height: this.videoHeight || 0 });
+    if (!push || push.started) return;
+    push.started = true;
+    this.ingest.pushes.started(push.id, { width: this.videoWidth || 0, height: this.videoHeight || 0 });
     const watch = new PushAnomalyWatch();
     const timer = setInterval(() => this.#guard(() => this.#reportAnomalies(push, watch)), watch.intervalMs);
     timer.unref();
     this.#anomalies = { watch, timer };
   }
 
-  #reportAnomalies(push: PushSession, watch: PushAnomalyWatch): void {
+  #reportAnomalies(push: AdmittedPush, watch: PushAnomalyWatch): void {
     const report = watch.report(Date.now());
-    if (report) this.ingest.sessions.pushException(push, report);
+    if (report) this.ingest.pushes.anomalies(push.id, report);
   }
 
   #end(reason: PushEnd): void {
     const push = this.#push;
     if (!push) return;
+    this.#push = undefined;
     clearTimeout(this.#metadataWait);
     clearInterval(this.#anomalies?.timer);
-    if (this.videoWidth > 0) {
-      push.width = this.videoWidth;
-      push.height = this.videoHeight;
-    }
-    const measured = this.ingest.meters?.get(push.context.sequence)?.reading();
-    if (measured) {
-      push.videoCodec = measured.videoCodec;
-      push.audioCodec = measured.audioCodec;
-    }
-    void this.ingest.sessions.ended(push, reason);
+    const measured = this.ingest.meters.get(push.sequence)?.reading();
+    this.ingest.meters.close(push.sequence);
+    this.ingest.letGo(push.id);
+    const final = { width: this.videoWidth || 0, height: this.videoHeight || 0, videoCodec: measured?.videoCodec ?? '', audioCodec: measured?.audioCodec ?? '' };
+    this.ingest.pushes.ended(push.id, push.endReason ?? reason, final);
     // Only a publisher owns its broadcast's players (a refused one shares the live publisher's).
     // Every session on this server is a LivehookRtmpSession, players included.
     if (this.isPublisher) for (const player of this.broadcast.subscribers.values()) (player as LivehookRtmpSession).socket.end();
@@ -441,19 +473,21 @@ interface Connection {
 
 export class EmbeddedRtmpServer {
   readonly log: Logger;
-  readonly sessions: PushSessions;
-  /** Media figures of live pushes (DescribeLiveStreamPushInfoList), when kept. */
-  readonly meters: StreamMeters | undefined;
+  readonly pushes: PushPort;
+  /** Media figures of live pushes (DescribeLiveStreamPushInfoList). */
+  readonly meters: StreamMeters;
   readonly #limits: IngestLimits;
   readonly #counter: ConnectionCounter;
   readonly #server: net.Server;
   readonly #connections = new Set<Connection>();
+  /** The connections of admitted pushes, by push id. */
+  readonly #publishers = new Map<number, LivehookRtmpSession>();
   readonly #sweep: NodeJS.Timeout;
   /** Connections refused for the limits since the last log line about them (one per 10 s). */
   #overLimit = { count: 0, loggedAt: 0 };
 
-  constructor(options: { sessions: PushSessions; log: Logger; limits: IngestLimits; meters?: StreamMeters }) {
-    this.sessions = options.sessions;
+  constructor(options: { pushes: PushPort; log: Logger; limits: IngestLimits; meters: StreamMeters }) {
+    this.pushes = options.pushes;
     this.log = options.log;
     this.meters = options.meters;
     this.#limits = options.limits;
@@ -545,6 +579,40 @@ export class EmbeddedRtmpServer {
     connection.socket.destroy();
   }
 
+  hold(pushId: number, session: LivehookRtmpSession): void {
+    this.#publishers.set(pushId, session);
+  }
+
+  letGo(pushId: number): void {
+    this.#publishers.delete(pushId);
+  }
+
+  /** An admitted push that never started: the main thread drops it without events. */
+  forget(push: { readonly id: number }): void {
+    this.letGo(push.id);
+    this.pushes.forget(push.id);
+  }
+
+  /** Ends a push on livehook's initiative; its end is reported when its connection has closed. */
+  end(pushId: number, reason: PushEnd | undefined): void {
+    this.#publishers.get(pushId)?.kick(reason);
+  }
+
+  /** How long a push has sent no media; Infinity once its connection is gone. */
+  idleMs(pushId: number): number {
+    return this.#publishers.get(pushId)?.idleMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** The figures of every live push, by sequence. */
+  readings(): (readonly [sequence: string, reading: MeterReading])[] {
+    const readings: (readonly [string, MeterReading])[] = [];
+    for (const session of this.#publishers.values()) {
+      const reading = session.reading();
+      if (reading) readings.push(reading);
+    }
+    return readings;
+  }
+
   /** Listens; resolves with the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -556,14 +624,22 @@ export class EmbeddedRtmpServer {
     });
   }
 
-  /** Stops accepting, ends every push (errcode 5) and closes every connection. */
+  /**
+   * Stops accepting, ends every push (errcode 5) and closes every connection; resolves once every
+   * push's end has been reported.
+   */
   async close(): Promise<void> {
     clearInterval(this.#sweep);
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const sessions: LivehookRtmpSession[] = [];
     for (const { session, socket } of this.#connections) {
-      if (session) session.kick(EndReason.shutdown);
-      else socket.destroy();
+      if (!session) {
+        socket.destroy();
+        continue;
+      }
+      sessions.push(session);
+      session.kick(EndReason.shutdown);
     }
-    await closed;
+    await Promise.all([closed, ...sessions.map((session) => session.closed)]);
   }
 }

@@ -7,7 +7,8 @@
  * WINDOW_MS of media time (the packets' own timestamps, not the clock), so a push read in a burst
  * measures what it carries, and tests feed it without waiting. `flvSample` turns an RTMP/FLV
  * packet as node-media-server parses it into a sample, `flvMetadata` its script data into the
- * declared rates. StreamMeters keeps one meter per live push of this process, by its `sequence`.
+ * declared rates. StreamMeters keeps one meter per live push of the ingest, by its `sequence`
+ * (in the ingest's worker thread; the main thread reads what it reports, MeterReadings).
  */
 import { decodeAmf0Data } from 'node-media-server/src/protocol/amf.js';
 
@@ -154,7 +155,12 @@ export class StreamMeter {
   }
 }
 
-/** The meters of this process's live pushes, by `sequence`. */
+/** What the API reads: the latest figures of a live push of this process, by its `sequence`. */
+export interface MeterReadings {
+  reading(sequence: string): MeterReading | undefined;
+}
+
+/** The meters of the ingest's live pushes, by `sequence`. */
 export class StreamMeters {
   readonly #meters = new Map<string, StreamMeter>();
 

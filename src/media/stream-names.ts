@@ -3,8 +3,10 @@
  * alike (docs/media-servers.md, "Names"): app and stream names of `A-Z a-z 0-9 _ -` only (what
  * the embedded RTMP library can carry; it also keeps names safe as file names, URL segments and
  * log fields), at most 64 and 256 characters (Tencent's AppName and StreamName limits), and a
- * push domain that is a DNS name of at most 253 characters (as `AddLiveDomain` takes it).
+ * push domain that is a DNS name of at most 253 characters (as `AddLiveDomain` takes it); and
+ * where the push domain comes from.
  */
+import { isIP } from 'node:net';
 
 export const MAX_APP_NAME_LENGTH = 64;
 export const MAX_STREAM_NAME_LENGTH = 256;
@@ -40,4 +42,11 @@ export function nameProblem(names: { readonly domain?: string | undefined; reado
       : `the push domain ${JSON.stringify(names.domain)} is not a valid domain name`;
   }
   return nameProblemOf('app', names.app, MAX_APP_NAME_LENGTH) ?? nameProblemOf('stream', names.stream, MAX_STREAM_NAME_LENGTH);
+}
+
+/** The push domain: the connected host, or the `domain=` query parameter when that host is an IP. */
+export function pushDomainOf(host: string, query: URLSearchParams): string | undefined {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const named = bare && !isIP(bare) && bare !== 'localhost' ? bare : query.get('domain') ?? '';
+  return named ? named.toLowerCase() : undefined;
 }

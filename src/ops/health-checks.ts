@@ -17,8 +17,8 @@ export interface HealthParts {
   readonly store: { store: Pick<Store, 'backend' | 'faults'>; changes: Pick<ChangeFeed, 'connected'>; cache: Pick<ConfigCache, 'size'> };
   /** Undefined with --no-delivery. */
   readonly delivery: { dispatcher: Pick<Dispatcher, 'running' | 'inFlight'>; outbox: Pick<Outbox, 'backlog'> } | undefined;
-  /** Undefined with --no-ingest; `rtmpPort` is read once the ingest listens. */
-  readonly ingest: { rtmpPort: () => number; pushes: Pick<PushSessions, 'size'> } | undefined;
+  /** Undefined with --no-ingest; the ingest worker's state (ingest-supervisor.ts): unready while it restarts. */
+  readonly ingest: { status: () => { ready: boolean }; pushes: Pick<PushSessions, 'size'> } | undefined;
   /** Undefined with --no-ingest (capture reads the embedded ingest's pushes); `capture` is undefined without ffmpeg. */
   readonly capture: { capture: Pick<CaptureManager, 'active'> | undefined; moderator: Pick<Moderator, 'stats'> } | undefined;
 }
@@ -50,8 +50,8 @@ function deliveryHealth({ dispatcher, outbox }: NonNullable<HealthParts['deliver
   };
 }
 
-function ingestHealth({ rtmpPort, pushes }: NonNullable<HealthParts['ingest']>): HealthCheck {
-  return () => ({ ready: true, rtmpPort: rtmpPort(), livePushes: pushes.size });
+function ingestHealth({ status, pushes }: NonNullable<HealthParts['ingest']>): HealthCheck {
+  return () => ({ ...status(), livePushes: pushes.size });
 }
 
 /** Missing ffmpeg is reported, not fatal: callbacks for pushes still work without it. */

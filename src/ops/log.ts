@@ -9,7 +9,7 @@
  * lines a second. This scan looks at the keys once and copies only an object that holds a secret;
  * the caller's objects are never changed.
  */
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export const CENSOR = '[redacted]';
 
@@ -65,6 +65,12 @@ export function redactSecrets(object: Record<string, unknown>): Record<string, u
   return copy ?? object;
 }
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { service: 'livehook' }, formatters: { log: redactSecrets } }, destination!);
+/** livehook's logger: to stdout, or to `destination` (a worker thread's own logger) with the main logger's `base`. */
+export function createLogger(level: string, destination?: DestinationStream, base: Record<string, unknown> = { service: 'livehook' }): Logger {
+  return pino({ level, base, formatters: { log: redactSecrets } }, destination!);
+}
+
+/** Where a logger writes its lines, so that a worker thread's logger can write there too. */
+export function destinationOf(log: Logger): DestinationStream {
+  return (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
 }

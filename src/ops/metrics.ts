@@ -13,6 +13,7 @@ export interface Metrics {
   readonly eventStoreFailures: Counter;
   readonly eventsRefused: Counter;
   readonly remotePushAuth: Counter<'result'>;
+  readonly ingestRestarts: Counter;
 }
 
 const MODERATION_OUTCOMES = ['classified', 'dropped', 'failed', 'pending'] as const;
@@ -90,6 +91,11 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       name: 'livehook_remote_push_auth_total',
       help: 'Remote push authentication calls by result: allowed, denied, failed-allowed, failed-denied',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    ingestRestarts: new Counter({
+      name: 'livehook_ingest_restarts_total',
+      help: 'Embedded RTMP ingest worker threads started again after one died (its pushes were ended, errcode 11)',
       registers: [registry],
     }),
   };

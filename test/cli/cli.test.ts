@@ -2,9 +2,9 @@
  * The real `livehook` CLI as a child process: accounts and keys against a data dir (checked through
  * the SDK against a livehook on the same store), one-line failures with the right exit codes, and
  * `serve` itself: first-start banner, JSON logs without secrets, SIGTERM → exit 0; `serve`
- * on a machine without ffmpeg; and a store that cannot be opened (corrupt, unreadable, read-only,
- * full, PostgreSQL not answering or refusing us): one line naming it and the cause, exit 1; and
- * --no-delivery refused on SQLite the same way.
+ * on a machine without ffmpeg; and an RTMP port already taken, or a store that cannot be opened
+ * (corrupt, unreadable, read-only, full, PostgreSQL not answering or refusing us): one line naming
+ * it and the cause, exit 1; and --no-delivery refused on SQLite the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -328,6 +328,16 @@ describe('livehook CLI', { concurrency: true }, () => {
     const warnings = child.out().split('\n').filter((l) => l.includes('ffmpeg not found'));
     assert.equal(warnings.length, 1, child.out());
     assert.equal((JSON.parse(warnings[0]!) as { level: number }).level, 40, 'logged as a warning');
+  });
+
+  test('serve with its RTMP port taken: one stderr line naming the port and the cause, exit 1', async () => {
+    const taken = net.createServer();
+    servers.push(taken);
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    const { code, stderr } = await runCli(['serve', '--data-dir', newDir(), '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', String(port)]);
+    assert.equal(code, 1, stderr);
+    assertOneLine(stderr, `port ${port}`, '--rtmp-port', 'EADDRINUSE');
   });
 });
 

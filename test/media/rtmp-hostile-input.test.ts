@@ -5,11 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindDomain, callAction, forStream } from '../helpers/callbacks.js';
-import { describeResult, push, requireFfmpeg } from '../helpers/ffmpeg.js';
-import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
+import { forStream } from '../helpers/callbacks.js';
+import { describeResult, push } from '../helpers/ffmpeg.js';
+import { startIngestTestbed } from '../helpers/ingest-testbed.js';
+import type { TestLivehook } from '../helpers/livehook.js';
 import { captureLog } from '../helpers/log-capture.js';
-import { Receiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
 import { MessageType, RawRtmpClient, amf0, chunks, command } from '../helpers/rtmp-client.js';
 
 const DOMAIN = 'push.hostile.example.com';
@@ -82,12 +83,7 @@ describe('embedded RTMP ingest: hostile input closes one connection, never the p
   const lines: LogLine[] = [];
 
   before(async () => {
-    requireFfmpeg();
-    receiver = await Receiver.start();
-    livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true }, log: captureLog((line) => lines.push(line)) });
-    const client = livehook.client();
-    await bindDomain(client, DOMAIN, { StreamBeginNotifyUrl: receiver.url('/begin'), StreamEndNotifyUrl: receiver.url('/end') });
-    await callAction(client, 'ModifyLivePushAuthKey', { DomainName: DOMAIN, Enable: 0 });
+    ({ livehook, receiver } = await startIngestTestbed(DOMAIN, captureLog((line) => lines.push(line))));
   });
 
   after(async () => {

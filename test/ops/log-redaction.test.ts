@@ -30,7 +30,7 @@ test('every secret field one level down is censored, and the caller keeps its va
   for (const field of SECRET_FIELDS) assert.equal(lines[0]!.template[field], CENSOR, field);
   assert.equal(lines[0]!.template.TemplateName, 'kept');
   assert.equal(lines[0]!.stream, 'live1');
-  assert.equal(given.template.callbackKey, 'value-of-callbackKey', 'the caller object is unchanged');
+  assert.equal((given.template as Record<string, string>).callbackKey, 'value-of-callbackKey', 'the caller object is unchanged');
   assert.ok(!JSON.stringify(lines).includes('value-of-'));
 });
 

@@ -122,7 +122,7 @@ const UNMEASURED: MeterReading = {
 
 /** PushDataInfo: the store's fields, and the media figures when this process measures the push. */
 function toPushDataInfo(ctx: ActionContext, s: PushSessionRow) {
-  const m = ctx.meters?.get(s.sequence)?.reading() ?? UNMEASURED;
+  const m = ctx.meters?.reading(s.sequence) ?? UNMEASURED;
   return {
     StreamName: s.stream_name,
     AppName: s.app_name,

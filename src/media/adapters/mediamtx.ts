@@ -22,7 +22,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopback } from '../loopback.js';
-import { pushDomainOf } from '../push-sessions.js';
+import { pushDomainOf } from '../stream-names.js';
 import { field, parseJsonObject, type AdapterSessions, type HookDeps } from './common.js';
 import type { HookFlow } from './hook-flow.js';
 

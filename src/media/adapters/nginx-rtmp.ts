@@ -14,7 +14,7 @@
  * as a redirect, so livehook never answers one.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pushDomainOf } from '../push-sessions.js';
+import { pushDomainOf } from '../stream-names.js';
 import { field, hostOf } from './common.js';
 import type { HookCall, HookFlow } from './hook-flow.js';
 

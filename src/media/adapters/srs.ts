@@ -18,7 +18,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { pushDomainOf } from '../push-sessions.js';
+import { pushDomainOf } from '../stream-names.js';
 import type { Logger } from 'pino';
 import { field, hostOf, parseJsonObject } from './common.js';
 import type { HookCall, HookFlow } from './hook-flow.js';
