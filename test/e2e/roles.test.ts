@@ -93,7 +93,7 @@ test('an API+ingest instance with --no-delivery stores the events, a --no-ingest
   const aHealth = await health(a);
   assert.equal(aHealth.status, 200, 'a part switched off never makes the instance unready');
   assert.deepEqual(aHealth.parts.delivery, { ready: true, role: 'off' });
-  assert.deepEqual(aHealth.parts.ingest, { ready: true, rtmpPort: Number(a.rtmp), livePushes: 0 });
+  assert.deepEqual(aHealth.parts.ingest, { ready: true, state: 'running', rtmpPort: Number(a.rtmp), restarts: 0, livePushes: 0 });
 
   await pushThrough(a, 'roles_before');
   assert.deepEqual(await storedEvents(store, 'roles_before'), [[1, 'pending'], [0, 'pending']], 'push start and end are stored, each answered hook after its event');
