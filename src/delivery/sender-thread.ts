@@ -8,7 +8,8 @@
  * Attempts go over in batches (one message per turn of the event loop) and results come back the
  * same way. Should the thread die, the attempts it held are rejected (the dispatcher releases
  * their rows, to be claimed again: a possible duplicate with the same webhook-id, never a loss),
- * the cause is logged, and the next attempt starts a new thread.
+ * the cause is logged, and the next attempt starts a new thread. The first thread starts with the
+ * sender, so that no callback waits for it to load.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -94,6 +95,9 @@ export function startSenderThread(
     return started;
   }
 
+  // Started now, not at the first attempt: loading the thread's modules takes a few hundred
+  // milliseconds that the first callbacks would otherwise wait. Idle, it keeps nothing alive.
+  thread().unref();
   return {
     send(attempt, signal) {
       if (closing) return Promise.reject(new SenderThreadStoppedError('the callback sender is closed'));
