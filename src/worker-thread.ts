@@ -1,7 +1,7 @@
 /**
  * Starts a worker thread from a module next to the caller's: `.ts` when livehook runs from source
  * under tsx, `.js` in the build. Shared by every part that runs work off the main event loop
- * (moderation's classifiers, the SQLite checkpointer, the embedded RTMP ingest).
+ * (moderation's classifiers, the callback sender, the embedded RTMP ingest).
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 

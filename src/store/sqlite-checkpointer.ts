@@ -6,16 +6,46 @@
  * thread checkpoints passively (never blocking writers) several times a second, so the WAL stays
  * small and the event loop only appends to it. Should the worker die, automatic checkpoints
  * return to SQLite's default, so the WAL can never grow without bound.
+ *
+ * The thread's code is the few lines below, run as plain JavaScript: a module file would need the
+ * TypeScript loader in the thread when livehook runs from source, some 20 MB for a timer.
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-thread.js';
 
 /** SQLite's own default threshold (pages), restored if the worker dies. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** While the worker runs: only a worker that falls far behind leaves a checkpoint to a commit. */
 const SAFETY_AUTOCHECKPOINT_PAGES = 20_000;
 const CHECKPOINT_INTERVAL_MS = 200;
+
+/**
+ * Its own connection, a PASSIVE checkpoint every tick (it never blocks the writer), the first
+ * error of each kind reported to the main thread, and a clean close on 'stop'.
+ */
+const WORKER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const SQLite = require(workerData.driver);
+const db = new SQLite(workerData.file);
+let lastError = '';
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    lastError = '';
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== lastError) parentPort.postMessage({ type: 'error', message, code: error && error.code });
+    lastError = message;
+  }
+}, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
 
 export interface SqliteCheckpointer {
   stop(): Promise<void>;
@@ -26,7 +56,8 @@ export function startSqliteCheckpointer(
   file: string,
   onError: (error: Error & { code?: string }) => void,
 ): SqliteCheckpointer {
-  const worker: Worker = startWorker(import.meta.url, 'sqlite-checkpoint-worker', { workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS } });
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_CODE, { eval: true, workerData: { file, driver, intervalMs: CHECKPOINT_INTERVAL_MS } });
   sqlite.pragma(`wal_autocheckpoint = ${SAFETY_AUTOCHECKPOINT_PAGES}`);
   let stopping = false;
   let exited = false;
