@@ -57,6 +57,7 @@ export const OPTIONS = {
   retrySchedule: { flag: 'retry-schedule', schema: z.enum(['tencent', 'extended']), default: 'tencent', help: 'Callback retry schedule: tencent (12 × 1 min) or extended (5 s … 10 h)' },
   callbackTimeoutMs: { flag: 'callback-timeout-ms', schema: positiveInt, default: 20000, help: 'Time a receiver has to answer a callback' },
   callbackConcurrencyPerHost: { flag: 'callback-concurrency-per-host', schema: positiveInt, default: 16, help: 'Callbacks in flight at once to one receiver host' },
+  callbackSenderThread: { flag: 'callback-sender-thread', schema: bool, default: false, help: 'Sign and post callbacks on a thread of their own: frees the event loop when it is the bottleneck and a core is idle, at some CPU and latency per callback' },
   eventRetentionDays: { flag: 'event-retention-days', schema: z.coerce.number().positive(), default: 7, help: 'How long finished events and their attempts stay in the log' },
   fileRetentionDays: { flag: 'file-retention-days', schema: z.coerce.number().positive(), default: 7, help: 'How long screenshots and recordings are kept in the data dir' },
   retryDelayScale: { flag: 'retry-delay-scale', schema: z.coerce.number().positive().max(1), default: 1, help: 'Multiplies every retry delay; below 1 only for tests and demos' },

@@ -20,6 +20,7 @@ import { keepFlaggedScreenshots } from './capture/flagged-screenshots.js';
 import { registerFilesRoute } from './capture/files-route.js';
 import { loadFirstStartSettings, refuseUnservedRoles, type Config } from './config.js';
 import { registerConsole } from './console/routes.js';
+import { sendWith } from './delivery/callback-sender.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createCallbackHttpClient } from './delivery/http-client.js';
 import { openOutbox } from './delivery/open-outbox.js';
@@ -111,9 +112,9 @@ export async function startLivehook(
     allowCidrs: config.allowCallbackCidrs,
     timeoutMs: config.callbackTimeoutMs,
   };
-  // Remote push authentication and SendTestCallback post from here; deliveries from their own thread.
+  // Remote push authentication and SendTestCallback post from here; deliveries too, unless they have their own thread.
   const callbackHttp = createCallbackHttpClient(httpOptions);
-  const sender = startSenderThread(httpOptions, log.child({ part: 'delivery' }));
+  const sender = config.callbackSenderThread ? startSenderThread(httpOptions, log.child({ part: 'delivery' })) : sendWith(createCallbackHttpClient(httpOptions));
   const dispatcher = new Dispatcher({
     outbox,
     sender,

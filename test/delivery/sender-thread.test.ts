@@ -2,7 +2,8 @@
  * The callback sender thread (src/delivery/sender-thread.ts) against a real HTTP receiver: what it
  * posts is signed exactly as an in-thread attempt (t, sign = md5(key + t), webhook-* headers), the
  * SSRF guard applies inside the thread, an aborted attempt rejects at once, and when the thread dies
- * its attempts reject (for the dispatcher to release) and the next attempt starts a new thread.
+ * its attempts reject (for the dispatcher to release) and the next attempt starts a new thread;
+ * and a livehook started with --callback-sender-thread delivers through it.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -13,6 +14,9 @@ import pino from 'pino';
 import type { Worker } from 'node:worker_threads';
 import { SenderThreadStoppedError, startSenderThread } from '../../src/delivery/sender-thread.js';
 import { startWorker } from '../../src/worker-thread.js';
+import { bindDomain, endEvent, startEvent, streamContext, waitUntil } from '../helpers/callbacks.js';
+import { startTestLivehook } from '../helpers/livehook.js';
+import { Receiver } from '../helpers/receiver.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -100,4 +104,23 @@ test('a thread that dies rejects the attempts it held; the next attempt starts a
   const result = await sender.send(attempt(quick.url, 2));
   assert.ok(result.ok);
   assert.equal(threads.length, 2, 'a new thread');
+});
+
+test('--callback-sender-thread: a livehook delivers its callbacks through the thread, signed and in order', async (t) => {
+  const receiver = await Receiver.start();
+  const lh = await startTestLivehook({ flags: { allowPrivateCallbacks: true, callbackSenderThread: true, shutdownTimeoutMs: 1000 } });
+  t.after(async () => {
+    await lh.stop();
+    await receiver.close();
+  });
+  await bindDomain(lh.client(), 'push.sender-thread.example.com', { StreamBeginNotifyUrl: receiver.url('/begin'), StreamEndNotifyUrl: receiver.url('/end') }, 'threadKey');
+  const context = streamContext('push.sender-thread.example.com', 'threaded', '8001');
+  await lh.events.emit(startEvent(context));
+  await lh.events.emit(endEvent(context));
+  await waitUntil(() => receiver.received().length === 2, { what: 'both callbacks' });
+  assert.deepEqual(receiver.received().map((r) => r.path), ['/begin', '/end']);
+  for (const r of receiver.received()) {
+    const body = r.json as { t: number; sign: string };
+    assert.equal(body.sign, createHash('md5').update(`threadKey${body.t}`).digest('hex'));
+  }
 });
