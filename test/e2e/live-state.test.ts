@@ -13,28 +13,24 @@
  * Every push start the receiver saw is matched by exactly one push end.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMITTER_APP, EMITTER_DOMAIN } from '../fixtures/emitter-setup.js';
-import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
+import { until, type LineProcess } from '../helpers/child-process.js';
+import { cleanupsAfterAll, startEmitter } from '../helpers/emitter-process.js';
 import { callAction } from '../helpers/callbacks.js';
 import { startPush, type Push } from '../helpers/ffmpeg.js';
 import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY, type LiveClient } from '../helpers/livehook.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
-import { callBackStartsAndEnds, HOOK_TOKEN, nginxNotify } from '../helpers/scale-out.js';
+import { callBackStartsAndEnds, nginxNotify } from '../helpers/scale-out.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/livehook-emitter.ts');
 /** Short lease so that recovery happens within the test; the default (30 s) is measured by bench/scale-out.ts. */
 const LEASE_MS = 3000;
 /** DropLiveStream / ForbidLiveStream through any instance cut the publisher within this. */
 const CONTROL_LIMIT_MS = 2000;
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanup = cleanupsAfterAll();
 
 interface Instance {
   readonly proc: LineProcess;
@@ -44,20 +40,13 @@ interface Instance {
 }
 
 async function startInstance(args: string[], dataDir = tempDir('livehook-live-state-')): Promise<Instance> {
-  const proc = startTsProcess(FIXTURE, ['--data-dir', dataDir, '--hook-token', HOOK_TOKEN, '--instance-lease-ms', String(LEASE_MS), ...args]);
-  cleanups.push(async () => {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-    await proc.exited;
-  });
-  const url = (await proc.waitFor((l) => l.startsWith('ready '), 30_000)).slice('ready '.length);
-  const rtmpPort = Number((await proc.waitFor((l) => l.startsWith('rtmp '), 5_000)).slice('rtmp '.length));
-  await proc.waitFor((l) => l === 'setup-done' || l === 'setup-existing', 15_000);
-  return { proc, url, rtmpPort, client: sdkClient(url, TEST_SECRET_ID, TEST_SECRET_KEY) };
+  const { proc, url, rtmp } = await startEmitter(dataDir, ['--instance-lease-ms', String(LEASE_MS), ...args], cleanup);
+  return { proc, url, rtmpPort: Number(rtmp), client: sdkClient(url, TEST_SECRET_ID, TEST_SECRET_KEY) };
 }
 
 function push(instance: Instance, stream: string, query = ''): Push {
   const p = startPush({ url: `rtmp://127.0.0.1:${instance.rtmpPort}/${EMITTER_APP}/${stream}${query ? `?${query}` : ''}`, tcUrl: `rtmp://${EMITTER_DOMAIN}/${EMITTER_APP}`, noDelay: true });
-  cleanups.push(() => p.kill());
+  cleanup(() => p.kill());
   return p;
 }
 
@@ -97,9 +86,9 @@ interface OnlineList {
 
 test('two instances on PostgreSQL: one live state, control through either, kill -9 of one ends its pushes exactly once', { timeout: 180_000 }, async () => {
   const db = await createTestDatabase('live-state');
-  cleanups.push(() => db.drop());
+  cleanup(() => db.drop());
   const rx = await Receiver.start({ respond: 200 });
-  cleanups.push(() => rx.close());
+  cleanup(() => rx.close());
   const common = ['--database-url', db.url, '--receiver', rx.url('/begin')];
   const a = await startInstance(common);
   const b = await startInstance(common);
@@ -180,9 +169,9 @@ test('two instances on PostgreSQL: one live state, control through either, kill 
 
 test('SQLite: kill -9 and a restart on the same data dir end the pushes the first life left open', { timeout: 120_000 }, async () => {
   const rx = await Receiver.start({ respond: 200 });
-  cleanups.push(() => rx.close());
+  cleanup(() => rx.close());
   const dataDir = tempDir('livehook-live-state-sqlite-');
-  cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  cleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const first = await startInstance(['--receiver', rx.url('/begin')], dataDir);
   await callBackStartsAndEnds(first.client, rx);
   const pushes = ['s_kill1', 's_kill2'].map((stream) => push(first, stream));

@@ -9,42 +9,23 @@
  * The SQLite refusal of --no-delivery is a CLI failure line: test/cli/cli.test.ts.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type Store } from '../../src/store/database.js';
-import { startTsProcess, until, type LineProcess } from '../helpers/child-process.js';
+import { until } from '../helpers/child-process.js';
+import { cleanupsAfterAll, startEmitter, type EmitterProcess } from '../helpers/emitter-process.js';
 import { sdkClient, tempDir, TEST_SECRET_ID, TEST_SECRET_KEY } from '../helpers/livehook.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js';
-import { callBackStartsAndEnds, HOOK_TOKEN, nginxNotify } from '../helpers/scale-out.js';
+import { callBackStartsAndEnds, nginxNotify } from '../helpers/scale-out.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/livehook-emitter.ts');
-
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-interface Instance {
-  readonly proc: LineProcess;
-  readonly url: string;
-  /** `off` with --no-ingest. */
-  readonly rtmp: string;
-}
+const cleanup = cleanupsAfterAll();
+type Instance = EmitterProcess;
 
 async function startInstance(args: string[]): Promise<Instance> {
   const dataDir = tempDir('livehook-roles-');
-  const proc = startTsProcess(FIXTURE, ['--data-dir', dataDir, '--hook-token', HOOK_TOKEN, ...args]);
-  cleanups.push(async () => {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-    await proc.exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  const url = (await proc.waitFor((l) => l.startsWith('ready '), 30_000)).slice('ready '.length);
-  const rtmp = (await proc.waitFor((l) => l.startsWith('rtmp '), 5_000)).slice('rtmp '.length);
-  await proc.waitFor((l) => l === 'setup-done' || l === 'setup-existing', 15_000);
-  return { proc, url, rtmp };
+  cleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  return startEmitter(dataDir, args, cleanup);
 }
 
 async function health(instance: Instance): Promise<{ status: number; parts: Record<string, Record<string, unknown>> }> {
@@ -81,11 +62,11 @@ const callbacksOf = (rx: Receiver, stream: string): Array<[string, number]> =>
 
 test('an API+ingest instance with --no-delivery stores the events, a --no-ingest instance on the same database delivers them', { timeout: 120_000 }, async () => {
   const db = await createTestDatabase('roles');
-  cleanups.push(() => db.drop());
+  cleanup(() => db.drop());
   const rx = await Receiver.start({ respond: 200 });
-  cleanups.push(() => rx.close());
+  cleanup(() => rx.close());
   const store = await openStore(db.url);
-  cleanups.push(() => store.close());
+  cleanup(() => store.close());
 
   // ---- A: API and ingest, no delivery ----
   const a = await startInstance(['--database-url', db.url, '--receiver', rx.url('/begin'), '--no-delivery']);
