@@ -8,7 +8,8 @@
  * Every call must carry the hook token (`?token=` or `X-Livehook-Hook-Token`); the check runs
  * before the body is read, and a missing or wrong token gets 403 and changes nothing. Each hook
  * answers only after the events it causes are durably stored (docs/delivery.md, "Nothing lost"), and
- * writes one log line (route, domain/app/stream, decision).
+ * writes one log line (route, domain/app/stream, decision): at debug when the hook was accepted or
+ * ended a push, which push-sessions.ts logs at info already.
  */
 import type { FastifyInstance } from 'fastify';
 import { AdapterSessions, HOOK_TOKEN_HEADER, field, tokenMatches, type HookDeps } from './common.js';
