@@ -112,9 +112,9 @@ export async function startLivehook(
     allowCidrs: config.allowCallbackCidrs,
     timeoutMs: config.callbackTimeoutMs,
   };
-  // Remote push authentication and SendTestCallback post from here; deliveries too, unless they have their own thread.
+  // One client for remote push authentication, SendTestCallback and deliveries, unless deliveries have their own thread.
   const callbackHttp = createCallbackHttpClient(httpOptions);
-  const sender = config.callbackSenderThread ? startSenderThread(httpOptions, log.child({ part: 'delivery' })) : sendWith(createCallbackHttpClient(httpOptions));
+  const sender = config.callbackSenderThread ? startSenderThread(httpOptions, log.child({ part: 'delivery' })) : sendWith(callbackHttp);
   const dispatcher = new Dispatcher({
     outbox,
     sender,

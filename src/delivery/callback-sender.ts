@@ -35,8 +35,8 @@ export function signAndPost(http: Pick<CallbackHttpClient, 'post'>, attempt: Cal
   return http.post(attempt.url, body, headers, signal);
 }
 
-/** A sender that signs and posts in the calling thread. */
-export const sendWith = (http: CallbackHttpClient): CallbackSender => ({
+/** A sender that signs and posts in the calling thread, through a client its caller owns (and closes). */
+export const sendWith = (http: Pick<CallbackHttpClient, 'post'>): CallbackSender => ({
   send: (attempt, signal) => signAndPost(http, attempt, signal),
-  close: () => http.close(),
+  close: async () => {},
 });

@@ -67,7 +67,8 @@ export function redactSecrets(object: Record<string, unknown>): Record<string, u
 
 /** livehook's logger: to stdout, or to `destination` (a worker thread's own logger) with the main logger's `base`. */
 export function createLogger(level: string, destination?: DestinationStream, base: Record<string, unknown> = { service: 'livehook' }): Logger {
-  return pino({ level, base, formatters: { log: redactSecrets } }, destination!);
+  const options = { level, base, formatters: { log: redactSecrets } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Where a logger writes its lines, so that a worker thread's logger can write there too. */
