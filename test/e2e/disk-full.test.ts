@@ -1,6 +1,6 @@
 /**
  * No silent loss when the disk fills up while pushes are live (docs/live-state.md): livehook's
- * data dir is a small tmpfs this test mounts (it runs as root) and unmounts in `after`.
+ * data dir is a small tmpfs this test mounts (test/helpers/tmpfs.ts; it runs as root) and unmounts in `after`.
  * Pushes go live, a filler file takes the rest of the disk, the store then refuses writes:
  * - a new publish is refused (fail closed: its session row cannot be written);
  * - the live pushes end meanwhile: their events 0 are kept in memory and retried (counted in
@@ -9,7 +9,6 @@
  * The memory held meanwhile is bounded: beyond --max-unstored-events, new events are refused and
  * counted, and those held are still written once space is back.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -17,14 +16,15 @@ import assert from 'node:assert/strict';
 import { push, requireFfmpeg, startPush, type Push } from '../helpers/ffmpeg.js';
 import { StoreUnavailableError } from '../../src/events/emit.js';
 import { bindDomain, callAction, forStream, sleep, startEvent, streamContext } from '../helpers/callbacks.js';
-import { startTestLivehook, tempDir, type TestLivehook } from '../helpers/livehook.js';
+import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
 const DOMAIN = 'push.diskfull.example.com';
-const TMPFS_SIZE = '8m';
 const STREAMS = ['full_a', 'full_b', 'full_c'];
 
-const mountDir = tempDir('livehook-disk-full-');
+const fsys = mountTmpfs(8 * 1024 * 1024);
+const mountDir = fsys.dir;
 let livehook: TestLivehook | undefined;
 let receiver: Receiver | undefined;
 const pushes: Push[] = [];
@@ -33,36 +33,17 @@ after(async () => {
   await Promise.all(pushes.map((p) => p.kill()));
   await livehook?.stop({ keepData: true });
   await receiver?.close();
-  execFileSync('umount', [mountDir]);
-  fs.rmSync(mountDir, { recursive: true, force: true });
+  fsys.unmount();
 });
 
-/** Fills the file system with `file` until it refuses another byte. */
-function fill(file: string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10, 512, 1]) {
-      const chunk = Buffer.alloc(size);
-      try {
-        for (;;) fs.writeSync(fd, chunk);
-      } catch (rawError) {
-        if ((rawError as NodeJS.ErrnoException).code !== 'ENOSPC') throw rawError;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** Fills the disk, then writes through the API until the store refuses (writes that still fit in SQLite's WAL use the last of it). */
-async function fillUntilRefused(lh: TestLivehook, rx: Receiver): Promise<string> {
-  const filler = path.join(mountDir, 'filler');
-  fill(filler);
+async function fillUntilRefused(lh: TestLivehook, rx: Receiver): Promise<void> {
+  fsys.fill();
   for (let i = 0; i < 200; i++) {
     try {
       await callAction(lh.client(), 'CreateLiveCallbackTemplate', { TemplateName: `fill_${Date.now()}_${i}`, StreamBeginNotifyUrl: rx.url(`/${'x'.repeat(2000)}`) });
     } catch {
-      return filler;
+      return;
     }
   }
   throw new Error('the store still accepts writes on a full disk');
@@ -76,7 +57,6 @@ const metric = async (lh: TestLivehook, name: string): Promise<number> => {
 
 test('disk full with pushes live: a new publish is refused, the push ends are kept and all arrive once space is back', { timeout: 120_000 }, async () => {
   requireFfmpeg();
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE}`, 'tmpfs', mountDir]);
   receiver = await Receiver.start();
   livehook = await startTestLivehook({ dataDir: mountDir, flags: { allowPrivateCallbacks: true, databaseUrl: `sqlite:${path.join(mountDir, 'livehook.db')}` } });
   const lh = livehook;
@@ -93,7 +73,7 @@ test('disk full with pushes live: a new publish is refused, the push ends are ke
   for (let i = 0; i < 100 && (await lh.store.db.selectFrom('deliveries').select('id').execute()).length > 0; i++) await sleep(100);
 
   // ---- the disk fills up ----
-  const filler = await fillUntilRefused(lh, receiver);
+  await fillUntilRefused(lh, receiver);
 
   // ---- a new publish is refused: its session cannot be recorded ----
   const refused = await push({ url: url('full_new'), tcUrl, seconds: 6 });
@@ -109,7 +89,7 @@ test('disk full with pushes live: a new publish is refused, the push ends are ke
 
   // ---- space comes back: every push end arrives, new pushes are accepted ----
   const freedAt = Date.now();
-  fs.rmSync(filler);
+  fsys.free();
   for (const stream of STREAMS) {
     const [end] = await receiver.waitFor(1, { path: '/end', filter: forStream(stream), timeoutMs: 15_000 });
     assert.equal((end!.json as { errcode: number }).errcode, 1, `${stream}: ended normally`);
@@ -129,13 +109,13 @@ test('the events held while the disk is full are bounded: beyond --max-unstored-
   livehook = await startTestLivehook({ dataDir: mountDir, flags: { allowPrivateCallbacks: true, maxUnstoredEvents: 2, databaseUrl: `sqlite:${path.join(mountDir, 'livehook.db')}` } });
   const lh = livehook;
   await bindDomain(lh.client(), DOMAIN, { StreamBeginNotifyUrl: receiver!.url('/cap') });
-  const filler = await fillUntilRefused(lh, receiver!);
+  await fillUntilRefused(lh, receiver!);
   const held = [lh.events.emit(startEvent(streamContext(DOMAIN, 'cap1', '901'))), lh.events.emit(startEvent(streamContext(DOMAIN, 'cap2', '902')))];
   await sleep(300); // both failed once: the store is known to refuse writes
   await assert.rejects(lh.events.emit(startEvent(streamContext(DOMAIN, 'cap3', '903'))), StoreUnavailableError);
   assert.equal(await metric(lh, 'livehook_events_refused_total'), 1);
   assert.equal(await metric(lh, 'livehook_events_unstored'), 2);
-  fs.rmSync(filler);
+  fsys.free();
   await Promise.all(held);
   await receiver!.waitFor(2, { path: '/cap', timeoutMs: 10_000 });
 });
