@@ -12,7 +12,13 @@
  *    processes on the same machine (seconds of exec and library loading, which remote publishers
  *    would not cost livehook's host) is over before the first publish. `--no-gate` spawns and
  *    publishes in one go instead (then the storm is inside the figures). ffmpeg keeps its TCP
- *    defaults (Nagle on); `--tcp-nodelay` sends each write at once, as OBS does.
+ *    defaults (Nagle on); `--tcp-nodelay` sends each write at once, as OBS does. The publishers
+ *    stand in for remote machines, so they run at nice 19 (`--publisher-priority low`): released
+ *    together, 100 ffmpeg probing their input are 100 runnable processes, and at equal priority
+ *    the scheduler kept livehook's threads waiting for a core for up to ~550 ms at a time (seen in
+ *    /proc/<pid>/task/<tid>/schedstat), time no remote publisher would take from it. Lower still
+ *    (SCHED_IDLE) starves the publishers instead: their metadata came late, push start p99 241-307
+ *    ms in three runs. `--publisher-priority equal` runs them at livehook's priority.
  * 4. Push-start latency = receiver arrival − the moment livehook accepted the publish (its
  *    `push accepted` log line, same wall clock); split at its `push started` line (the wait for
  *    the stream's metadata, then event → store → delivery); and − the moment the publisher was
@@ -21,7 +27,7 @@
  * 6. Stops every publisher (`q`) and checks that N push-end events arrive (and how fast).
  *
  * Usage: npx tsx bench/ingest.ts [--publishers 100] [--hold-seconds 10] [--stagger-ms 0]
- *        [--file-seconds 40] [--no-gate] [--tcp-nodelay] [--keep]
+ *        [--file-seconds 40] [--no-gate] [--tcp-nodelay] [--publisher-priority low|equal] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,6 +49,7 @@ const { values } = parseArgs({
     'file-seconds': { type: 'string', default: '40' },
     'no-gate': { type: 'boolean', default: false },
     'tcp-nodelay': { type: 'boolean', default: false },
+    'publisher-priority': { type: 'string', default: 'low' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -52,8 +59,9 @@ const STAGGER_MS = Number(values['stagger-ms']);
 const FILE_SECONDS = Number(values['file-seconds']);
 const GATED = !values['no-gate'];
 const NO_DELAY = values['tcp-nodelay'];
-if (![PUBLISHERS, HOLD_SECONDS, STAGGER_MS, FILE_SECONDS].every((n) => Number.isFinite(n) && n >= 0) || PUBLISHERS < 1) {
-  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--no-gate] [--tcp-nodelay] [--keep]');
+const PUBLISHER_PRIORITY = values['publisher-priority'];
+if (![PUBLISHERS, HOLD_SECONDS, STAGGER_MS, FILE_SECONDS].every((n) => Number.isFinite(n) && n >= 0) || PUBLISHERS < 1 || !['low', 'equal'].includes(PUBLISHER_PRIORITY)) {
+  console.error('usage: npx tsx bench/ingest.ts [--publishers N>=1] [--hold-seconds S] [--stagger-ms MS] [--file-seconds S] [--no-gate] [--tcp-nodelay] [--publisher-priority low|equal] [--keep]');
   process.exit(2);
 }
 // A gated publisher reads its pipe once (a pipe cannot be rewound), so the file must outlast the run.
@@ -184,7 +192,7 @@ async function main(): Promise<void> {
   console.log(
     `settings: ${PUBLISHERS} publishers, ${FILE_SECONDS} s 320x240 25 fps H.264 (ultrafast, GOP 2 s) + AAC 64k FLV with -re -c copy, ` +
       `${GATED ? 'read from named pipes opened together once every ffmpeg waits' : 'looped, publishing as soon as spawned'}, ` +
-      `${NO_DELAY ? '-tcp_nodelay 1 (as OBS)' : "ffmpeg's TCP defaults (Nagle on)"}, push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
+      `${NO_DELAY ? '-tcp_nodelay 1 (as OBS)' : "ffmpeg's TCP defaults (Nagle on)"}, publishers' CPU priority ${PUBLISHER_PRIORITY}, push auth on, stagger ${STAGGER_MS} ms, hold ${HOLD_SECONDS} s; livehook child (node --import tsx), SQLite, receiver in a worker thread of the bench`,
   );
 
   // 1. Pre-encode.
@@ -258,6 +266,8 @@ async function main(): Promise<void> {
         tailChars: 1500,
       });
       pushes.push(p);
+      // Right after spawn, before ffmpeg starts its threads (which inherit it).
+      if (PUBLISHER_PRIORITY === 'low') os.setPriority(p.pid, 19);
       if (!GATED) releasedAt.set(stream, p.spawnedAt);
       // Let the receiver's messages and timers in between spawns.
       await (STAGGER_MS > 0 && !GATED ? sleep(STAGGER_MS) : new Promise((resolve) => setImmediate(resolve)));
