@@ -37,6 +37,7 @@ import { Moderator } from './moderation/moderator.js';
 import { Health } from './ops/health.js';
 import { registerHealthChecks } from './ops/health-checks.js';
 import { createLogger } from './ops/log.js';
+import { ListenError } from './ops/listen-error.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { observeDeliveries } from './ops/delivery-metrics.js';
 import { observeStoredEvents } from './ops/event-metrics.js';
@@ -249,7 +250,9 @@ export async function startLivehook(
   }
   fileRetention.start();
   const rtmpPort = await ingest?.start();
-  const address = await http.listen({ host: config.host, port: config.httpPort });
+  const address = await http.listen({ host: config.host, port: config.httpPort }).catch((error: unknown) => {
+    throw new ListenError('the HTTP server', config.host, config.httpPort, '--host, --http-port', error);
+  });
   const { port } = http.server.address() as { port: number };
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
   publicUrl = config.publicUrl ?? httpUrl;

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import { startLivehook } from '../main.js';
 import { IngestListenError } from '../media/ingest-supervisor.js';
+import { ListenError } from '../ops/listen-error.js';
 import type { BootstrapResult } from '../accounts/bootstrap.js';
 import { exitOnConfigError } from './options.js';
 import { exitOnStoreFailure } from './store-failure.js';
@@ -26,7 +27,7 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
 
 /** A port livehook cannot listen on ends start-up with one line naming it and the cause, exit code 1. */
 function exitOnListenError(rawError: unknown): void {
-  if (!(rawError instanceof IngestListenError)) return;
+  if (!(rawError instanceof IngestListenError || rawError instanceof ListenError)) return;
   process.stderr.write(`livehook: ${rawError.message}\n`);
   process.exit(1);
 }

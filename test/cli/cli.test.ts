@@ -339,6 +339,16 @@ describe('livehook CLI', { concurrency: true }, () => {
     assert.equal(code, 1, stderr);
     assertOneLine(stderr, `port ${port}`, '--rtmp-port', 'EADDRINUSE');
   });
+
+  test('serve with its HTTP port taken: one stderr line naming the port and the cause, exit 1', async () => {
+    const taken = net.createServer();
+    servers.push(taken);
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    const { code, stderr } = await runCli(['serve', '--data-dir', newDir(), '--host', '127.0.0.1', '--http-port', String(port), '--rtmp-port', '0']);
+    assert.equal(code, 1, stderr);
+    assertOneLine(stderr, `port ${port}`, '--http-port', 'EADDRINUSE');
+  });
 });
 
 describe('start-up with a store that cannot be opened: one stderr line naming it and the cause, exit 1', { concurrency: true }, () => {
