@@ -1,6 +1,7 @@
 /**
  * API throughput: DescribeLiveCallbackTemplates (10 templates) against a livehook child process,
- * TC3-signed, keep-alive, N concurrent requests for a fixed duration after a warm-up.
+ * TC3-signed, keep-alive, N concurrent requests for a fixed duration after a warm-up; prints
+ * requests/s, latency and livehook's CPU per request.
  * Usage: npm run bench:api [-- --seconds 10 --concurrency 32]
  */
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { signTc3, tc3Date } from '../src/api/tc3.js';
+import { cpuMsOf } from './livehook-process.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '32' } },
@@ -96,12 +98,17 @@ try {
   };
   await run(2000);
   const latencies: number[] = [];
+  const cpuBefore = cpuMsOf(child.pid!);
   const count = await run(SECONDS * 1000, latencies);
+  const cpuAfter = cpuMsOf(child.pid!);
   latencies.sort((a, b) => a - b);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, backend sqlite`);
   console.log(`DescribeLiveCallbackTemplates (10 templates), concurrency ${CONCURRENCY}, ${SECONDS} s after 2 s warm-up`);
   console.log(`requests/s: ${Math.round(count / SECONDS)}`);
   console.log(`latency ms: p50 ${percentile(latencies, 50).toFixed(2)}  p99 ${percentile(latencies, 99).toFixed(2)}`);
+  // Per request, livehook's CPU is steadier than requests/s, which also follows the load generator's share of the cores.
+  const perRequest = (ms: number) => ((ms * 1000) / count).toFixed(0);
+  console.log(`livehook CPU per request: ${perRequest(cpuAfter.all - cpuBefore.all)} µs, of which the event loop's thread ${perRequest(cpuAfter.main - cpuBefore.main)} µs`);
   await pool.close();
 } finally {
   child.kill('SIGTERM');

@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { sdkClient } from '../test/helpers/livehook.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres.js';
 import type { LoadJob, LoadResult } from './hooks-load.js';
-import { startLivehookProcess, type LivehookProcess } from './livehook-process.js';
+import { cpuMsOf, startLivehookProcess, type LivehookProcess } from './livehook-process.js';
 import { fmt, loadNote, now, percentile, sleep, startWorkerReceiver } from './lib.js';
 
 const { values } = parseArgs({
@@ -58,18 +58,6 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`load process exited with code ${code}`))));
     child.send(job);
   });
-}
-
-/**
- * User + system CPU so far, ms (clock ticks are 1/100 s on Linux): of the whole process, and of its
- * main thread (the event loop, whose thread id is the process id), which is what caps throughput.
- */
-function cpuMsOf(pid: number): { all: number; main: number } {
-  const read = (file: string) => {
-    const fields = fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  };
-  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 /** Checks each callback once: signature, expiry, and the push start/end pairing by sequence. */

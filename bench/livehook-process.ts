@@ -68,3 +68,15 @@ export function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
+
+/**
+ * User + system CPU so far, ms (clock ticks are 1/100 s on Linux): of the whole process, and of its
+ * main thread (the event loop, whose thread id is the process id), which is what caps throughput.
+ */
+export function cpuMsOf(pid: number): { all: number; main: number } {
+  const read = (file: string) => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
+}
