@@ -227,6 +227,7 @@ export async function startLivehook(
     pushes,
     // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), as the ingest reports them.
     meters: ingest,
+    changeStamp: store.changeStamp,
     get publicUrl() {
       return publicUrl;
     },

@@ -41,18 +41,25 @@ export interface ActionOptions {
    * test/api/config-invalidation.test.ts checks every action in the table against what it writes.
    */
   readonly changesConfig?: boolean;
+  /**
+   * The answer is a function of the stored rows and the parameters alone (not of the clock, live
+   * pushes or anything outside the store): a repeated call is answered from memory until anything
+   * is committed to the store (store/read-cache.ts; SQLite only).
+   */
+  readonly readsStoreOnly?: boolean;
 }
 
 export interface Action<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   readonly handler: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>;
   readonly changesConfig: boolean;
+  readonly readsStoreOnly: boolean;
 }
 
 export const defineAction = <S extends z.ZodType>(
   schema: S,
   handler: (ctx: ActionContext, params: z.output<S>) => Promise<Record<string, unknown>>,
   options: ActionOptions = {},
-): Action<S> => ({ schema, handler, changesConfig: options.changesConfig ?? false });
+): Action<S> => ({ schema, handler, changesConfig: options.changesConfig ?? false, readsStoreOnly: options.readsStoreOnly ?? false });
 
 export type ActionTable = Readonly<Record<string, Action>>;

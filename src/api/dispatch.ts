@@ -10,6 +10,7 @@ import type { PushSessions } from '../media/push-sessions.js';
 import type { MeterReadings } from '../media/stream-meter.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Db } from '../store/database.js';
+import { ReadCache } from '../store/read-cache.js';
 import type { DeliveryAccess } from './action.js';
 import { ApiError, apiError } from './errors.js';
 import { parseParams } from './params.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readonly publicUrl: string;
   readonly pushes: PushSessions;
   readonly meters?: MeterReadings | undefined;
+  /** The store's change stamp, for reads answered from memory until it moves (store/read-cache.ts). */
+  readonly changeStamp?: (() => string) | undefined;
 }
 
 /** What a caller proved before the handler runs: whose account, and the raw parameters. */
@@ -45,6 +48,15 @@ export const errorResponse = (error: ApiError, requestId: string) => ({
  * The `Response` object for one call. `prepare` runs the caller's own checks (version, signature,
  * session) once the action is known to exist; anything it throws is answered like a handler error.
  */
+/** Answers of actions that read the store only, per livehook, until the store changes. */
+const answerCaches = new WeakMap<ApiDeps, ReadCache<Record<string, unknown>>>();
+
+function answersOf(deps: ApiDeps): ReadCache<Record<string, unknown>> {
+  let cache = answerCaches.get(deps);
+  if (!cache) answerCaches.set(deps, (cache = new ReadCache(deps.changeStamp)));
+  return cache;
+}
+
 export async function answerAction(
   deps: ApiDeps,
   call: { action: string; requestId: string; prepare: () => Promise<PreparedCall> },
@@ -61,20 +73,22 @@ export async function answerAction(
     const prepared = await call.prepare();
     appId = prepared.appId;
     const params = parseParams(definition.schema, prepared.params);
-    const result = await definition.handler(
-      {
-        appId,
-        requestId,
-        db: deps.db,
-        config: deps.config,
-        log: deps.log.child({ requestId, action, appId }),
-        delivery: deps.delivery,
-        publicUrl: deps.publicUrl,
-        pushes: deps.pushes,
-        meters: deps.meters,
-      },
-      params,
-    );
+    const run = () =>
+      definition.handler(
+        {
+          appId: prepared.appId,
+          requestId,
+          db: deps.db,
+          config: deps.config,
+          log: deps.log.child({ requestId, action, appId }),
+          delivery: deps.delivery,
+          publicUrl: deps.publicUrl,
+          pushes: deps.pushes,
+          meters: deps.meters,
+        },
+        params,
+      );
+    const result = definition.readsStoreOnly ? await answersOf(deps).get(`${appId} ${action} ${JSON.stringify(params)}`, run) : await run();
     // The handler's writes are committed; the answer waits for a cache built after them.
     if (definition.changesConfig) await deps.config.invalidate();
     response = { ...result, RequestId: requestId };

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findActiveApiKey } from '../store/api-keys.js';
-import { authenticate, authenticateV1 } from './authenticate.js';
+import { ReadCache } from '../store/read-cache.js';
+import { authenticate, authenticateV1, type Credential } from './authenticate.js';
 import { answerAction, errorResponse, sendEnvelope, type ApiDeps } from './dispatch.js';
 import { apiError } from './errors.js';
 import { flatParams } from './flat-params.js';
@@ -99,10 +100,14 @@ export async function registerApiRoute(
   options: ApiRouteOptions = { refuseTc3Replays: true },
 ): Promise<void> {
   const replays = new ReplayGuard(deps.db);
-  const findCredential = async (secretId: string) => {
-    const key = await findActiveApiKey(deps.db, secretId);
-    return key && { appId: Number(key.app_id), secretKey: key.secret_key };
-  };
+  // Every request looks its key up; a revoked key is refused at once all the same (the cache
+  // empties at any commit, the CLI's from another process included).
+  const credentials = new ReadCache<Credential | undefined>(deps.changeStamp);
+  const findCredential = (secretId: string) =>
+    credentials.get(secretId, async () => {
+      const key = await findActiveApiKey(deps.db, secretId);
+      return key && { appId: Number(key.app_id), secretKey: key.secret_key };
+    });
 
   /** TC3: common parameters in X-TC-* headers, the signature in Authorization. */
   function answerTc3(request: FastifyRequest, body: Buffer) {

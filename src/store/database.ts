@@ -31,6 +31,8 @@ interface StoreBase {
    * store runs its own, so instances started together on an empty database take turns.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /** Differs after any commit to the store by anyone (read-cache.ts); undefined where none is cheap. */
+  readonly changeStamp?: () => string;
   close(): Promise<void>;
 }
 
@@ -124,8 +126,12 @@ async function openSqlite(file: string, options: OpenStoreOptions): Promise<Sqli
       await checkpointer?.stop();
       await db.destroy();
     };
+    // data_version moves with other connections' commits, total_changes() with this one's.
+    const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+    const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
+    const changeStamp = () => `${String(dataVersion.get())}.${String(totalChanges.get())}`;
     // One process per file: nobody to take turns with.
-    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), close };
+    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), changeStamp, close };
   } catch (rawError) {
     sqlite.close();
     throw rawError;

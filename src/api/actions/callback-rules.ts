@@ -51,4 +51,4 @@ export const DescribeLiveCallbackRules = defineAction(z.strictObject({}), async 
     DomainName: r.domain_name,
     AppName: r.app_name,
   })),
-}));
+}), { readsStoreOnly: true });

@@ -138,8 +138,9 @@ export const DeleteLiveCallbackTemplate = defineAction(
 export const DescribeLiveCallbackTemplate = defineAction(
   z.strictObject({ TemplateId: templateId() }),
   async (ctx, p) => ({ Template: toCallBackTemplateInfo(await requireCallbackTemplate(ctx, p.TemplateId)) }),
+  { readsStoreOnly: true },
 );
 
 export const DescribeLiveCallbackTemplates = defineAction(z.strictObject({}), async (ctx) => ({
   Templates: (await listCallbackTemplates(ctx.db, ctx.appId)).map(toCallBackTemplateInfo),
-}));
+}), { readsStoreOnly: true });

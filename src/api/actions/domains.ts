@@ -99,6 +99,7 @@ export const DeleteLiveDomain = defineAction(
 export const DescribeLiveDomain = defineAction(
   z.strictObject({ DomainName: domainName() }),
   async (ctx, p) => ({ DomainInfo: toDomainInfo(await requireDomain(ctx, p.DomainName)) }),
+  { readsStoreOnly: true },
 );
 
 export const DescribeLiveDomains = defineAction(
@@ -133,6 +134,7 @@ export const DescribeLiveDomains = defineAction(
       PlayTypeCount: playTypeCount,
     };
   },
+  { readsStoreOnly: true },
 );
 
 const setStatus = (status: 0 | 1) =>

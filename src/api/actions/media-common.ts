@@ -89,7 +89,7 @@ export function mediaTemplateActions<T extends MediaTemplateTable>(
     }, { changesConfig: true }),
     describe: defineAction(z.strictObject({ TemplateId: templateId() }), async (ctx, p) => ({
       Template: toInfo(await requireTemplate(ctx, p.TemplateId)),
-    })),
+    }), { readsStoreOnly: true }),
   };
 }
 
@@ -136,6 +136,6 @@ export function mediaRuleActions(
         AppName: r.app_name,
         StreamName: r.stream_name,
       })),
-    })),
+    }), { readsStoreOnly: true }),
   };
 }

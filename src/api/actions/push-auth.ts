@@ -28,6 +28,7 @@ const toPushAuthKeyInfo = (d: DomainRow) => ({
 export const DescribeLivePushAuthKey = defineAction(
   z.strictObject({ DomainName: domainName() }),
   async (ctx, p) => ({ PushAuthKeyInfo: toPushAuthKeyInfo(await requirePushDomain(ctx, p.DomainName)) }),
+  { readsStoreOnly: true },
 );
 
 export const ModifyLivePushAuthKey = defineAction(

@@ -188,4 +188,4 @@ export const DescribeLiveRecordTemplates = defineAction(z.strictObject({ IsDelay
   Templates: (await recordTemplates.list(ctx.db, ctx.appId))
     .filter((t) => Number(t.is_delay_live) === (p.IsDelayLive ?? 0))
     .map(toRecordTemplateInfo),
-}));
+}), { readsStoreOnly: true });

@@ -23,6 +23,7 @@ const toRemotePushAuthInfo = (d: DomainRow) => ({
 export const DescribeLiveRemotePushAuth = defineAction(
   z.strictObject({ DomainName: domainName() }),
   async (ctx, p) => ({ RemotePushAuthInfo: toRemotePushAuthInfo(await requirePushDomain(ctx, p.DomainName)) }),
+  { readsStoreOnly: true },
 );
 
 export const ModifyLiveRemotePushAuth = defineAction(

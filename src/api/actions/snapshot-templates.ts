@@ -119,4 +119,4 @@ export const DescribeLiveSnapshotTemplate = templateActions.describe;
 
 export const DescribeLiveSnapshotTemplates = defineAction(z.strictObject({}), async (ctx) => ({
   Templates: (await snapshotTemplates.list(ctx.db, ctx.appId)).map(toSnapshotTemplateInfo),
-}));
+}), { readsStoreOnly: true });
