@@ -78,8 +78,11 @@ export interface Livehook {
 
 export async function startLivehook(
   config: Config,
-  /** `env`: where the first-start settings (FIRST_START_ENV in config.ts) are read; default none. */
-  options: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
+  /**
+   * `env`: where the first-start settings (FIRST_START_ENV in config.ts) are read; default none.
+   * `ingestHangTimeoutMs`: the ingest worker's watchdog (IngestSupervisorOptions.hangTimeoutMs); tests shorten it.
+   */
+  options: { env?: NodeJS.ProcessEnv; log?: Logger; ingestHangTimeoutMs?: number } = {},
 ): Promise<Livehook> {
   refuseUnservedRoles(config);
   const log = options.log ?? createLogger(config.logLevel);
@@ -172,6 +175,7 @@ export async function startLivehook(
         log: log.child({ part: 'rtmp' }),
         logToStdout,
         onRestart: () => metrics.ingestRestarts.inc(),
+        hangTimeoutMs: options.ingestHangTimeoutMs,
         limits: {
           maxConnections: config.rtmpMaxConnections,
           maxConnectionsPerIp: config.rtmpMaxConnectionsPerIp,

@@ -35,7 +35,7 @@ export class IngestLink {
   }
 
   /** One message about pushes from the worker (its lifecycle messages are the supervisor's). */
-  handle(message: Exclude<FromIngest, { type: 'listening' | 'listen-failed' | 'stopped' }>): void {
+  handle(message: Exclude<FromIngest, { type: 'listening' | 'listen-failed' | 'stopped' | 'pong' }>): void {
     switch (message.type) {
       case 'admit':
         return void this.#admit(message.requestId, message.publish);

@@ -4,8 +4,9 @@
  *
  * The worker owns the sockets and every byte parsed from them; the main thread owns push
  * sessions (admission, events, the store). Few messages cross: per push an admission and its
- * decision, its start and its end, a 321 report for each 5 s interval that had a problem, and one
- * message a second with the meter readings of every live push. The worker writes its own log lines.
+ * decision, its start and its end, a 321 report for each 5 s interval that had a problem, one
+ * message a second with the meter readings of every live push, and the watchdog's ping and pong
+ * each second. The worker writes its own log lines.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { PushEnd } from './end-reasons.js';
@@ -59,7 +60,9 @@ export type FromIngest =
   /** How long a push has sent no media; Infinity when the worker no longer holds it. */
   | { readonly type: 'idle'; readonly requestId: number; readonly ms: number }
   /** Every connection is closed and every end reported: the worker may be terminated. */
-  | { readonly type: 'stopped' };
+  | { readonly type: 'stopped' }
+  /** The answer to `ping`, from the worker's message handler: its event loop still turns. */
+  | { readonly type: 'pong'; readonly id: number };
 
 export type ToIngest =
   | { readonly type: 'admission'; readonly requestId: number; readonly decision: AdmissionDecision }
@@ -67,4 +70,8 @@ export type ToIngest =
   | { readonly type: 'end'; readonly pushId: number; readonly reason: PushEnd | undefined }
   | { readonly type: 'idle?'; readonly requestId: number; readonly pushId: number }
   /** Stop accepting, end every push (shutdown), report `stopped`. */
-  | { readonly type: 'stop' };
+  | { readonly type: 'stop' }
+  /** The supervisor's watchdog: a worker that does not answer (`pong`) in time is stuck and is terminated. */
+  | { readonly type: 'ping'; readonly id: number }
+  /** Tests only (sent by IngestSupervisor.hangForTest, reachable from no input): the worker spins forever, as if stuck. */
+  | { readonly type: 'hang-for-test' };

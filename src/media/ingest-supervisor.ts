@@ -4,6 +4,7 @@
  * whatever the worker throws (or however it dies) ends that worker only: its pushes end (errcode
  * 11, each with its event 0), one log line says why, and a new worker listens on the same port
  * after a backoff (0.5 s doubling to 30 s; back to 0.5 s once a worker has run for a minute).
+ * A worker that is alive but stuck (answers no ping for 10 s) is terminated and ends the same way.
  */
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { startWorker } from '../worker-thread.js';
 import { EndReason } from './end-reasons.js';
 import type { FromIngest, IngestWorkerData, ToIngest } from './ingest-protocol.js';
 import { IngestLink } from './ingest-link.js';
+import { IngestWatchdog } from './ingest-watchdog.js';
 import type { PushSessions } from './push-sessions.js';
 import type { IngestLimits } from './rtmp/connection-limits.js';
 import type { MeterReading, MeterReadings } from './stream-meter.js';
@@ -20,6 +22,8 @@ const FIRST_RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A worker that ran this long was stable: the next restart starts from the first delay again. */
 const STABLE_RUN_MS = 60_000;
+/** A listening worker that answers no ping for this long is stuck (./ingest-watchdog.ts). */
+const HANG_TIMEOUT_MS = 10_000;
 /** How long `stop` waits for the worker to end its pushes before terminating it. */
 const STOP_TIMEOUT_MS = 5_000;
 /**
@@ -49,6 +53,8 @@ export interface IngestSupervisorOptions {
   readonly logToStdout: boolean;
   /** Called for each worker started after one died. */
   readonly onRestart?: () => void;
+  /** A listening worker that answers no ping for this long is terminated (and restarted); default 10 s. Tests shorten it. */
+  readonly hangTimeoutMs?: number;
 }
 
 /** One worker's life. */
@@ -57,6 +63,8 @@ interface Life {
   readonly link: IngestLink;
   listeningAt: number | undefined;
   error: Error | undefined;
+  /** Pings the worker from when it listens until its life or livehook ends. */
+  watchdog: IngestWatchdog | undefined;
   /** Resolves with the exit code once the worker has exited. */
   readonly exited: Promise<number>;
 }
@@ -108,6 +116,11 @@ export class IngestSupervisor implements MeterReadings {
     await this.#life?.worker.terminate();
   }
 
+  /** Tests only (not reachable from any input): the worker spins forever, as if stuck; the watchdog ends it. */
+  hangForTest(): void {
+    this.#life?.worker.postMessage({ type: 'hang-for-test' } satisfies ToIngest);
+  }
+
   /** Ends every push (errcode 5), closes every connection and the worker; no restart after. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
@@ -115,6 +128,7 @@ export class IngestSupervisor implements MeterReadings {
       clearTimeout(this.#restartTimer);
       const life = this.#life;
       if (!life) return;
+      life.watchdog?.stop();
       const stopped = new Promise<void>((resolve) => life.worker.on('message', (m: FromIngest) => m.type === 'stopped' && resolve()));
       life.worker.postMessage({ type: 'stop' } satisfies ToIngest);
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref());
@@ -144,16 +158,38 @@ export class IngestSupervisor implements MeterReadings {
       link: new IngestLink(worker, sessions),
       listeningAt: undefined,
       error: undefined,
+      watchdog: undefined,
       exited: new Promise((resolve) => worker.once('exit', resolve)),
     };
     this.#life = life;
     worker.on('message', (message: FromIngest) => {
-      if (message.type === 'listening') life.listeningAt = Date.now();
-      else if (message.type !== 'listen-failed' && message.type !== 'stopped') life.link.handle(message);
+      switch (message.type) {
+        case 'listening':
+          life.listeningAt = Date.now();
+          // A worker told to stop while it was starting is not watched: stop() ends it.
+          if (this.#state !== 'stopped') life.watchdog = this.#watch(life);
+          return;
+        case 'pong':
+          return life.watchdog?.pong(message.id);
+        case 'listen-failed':
+        case 'stopped':
+          return;
+        default:
+          return life.link.handle(message);
+      }
     });
     worker.on('error', (error) => (life.error = error));
     void life.exited.then((code) => this.#exited(life, code));
     return life;
+  }
+
+  /** A stuck worker is terminated with its cause set; its exit then ends its pushes and restarts it like a crash. */
+  #watch(life: Life): IngestWatchdog {
+    const timeoutMs = this.#options.hangTimeoutMs ?? HANG_TIMEOUT_MS;
+    return new IngestWatchdog(life.worker, timeoutMs, () => {
+      life.error = new Error(`rtmp ingest worker did not answer for ${timeoutMs / 1000} s (stuck); terminated`);
+      void life.worker.terminate();
+    });
   }
 
   /** The port the worker listens on, once it does; rejects if it cannot or dies first. */
@@ -169,6 +205,7 @@ export class IngestSupervisor implements MeterReadings {
   }
 
   #exited(life: Life, code: number): void {
+    life.watchdog?.stop();
     const reason = this.#state === 'stopped' ? EndReason.shutdown : EndReason.ingestCrashed;
     const pushesEnded = life.link.held;
     life.link.abandon(reason);

@@ -55,6 +55,11 @@ port.on('message', (message: ToIngest) => {
       clearInterval(meterReports);
       void server.close().then(() => post({ type: 'stopped' }));
       return;
+    case 'ping':
+      return post({ type: 'pong', id: message.id });
+    case 'hang-for-test':
+      // A stuck parser's likeness: the event loop never turns again, so no ping is answered.
+      for (;;);
   }
 });
 

@@ -8,11 +8,11 @@ import { requireFfmpeg } from './ffmpeg.js';
 import { startTestLivehook, type TestLivehook } from './livehook.js';
 import { Receiver } from './receiver.js';
 
-/** Callbacks arrive at `/begin` (event 1) and `/end` (event 0). */
-export async function startIngestTestbed(domain: string, log: Logger): Promise<{ livehook: TestLivehook; receiver: Receiver }> {
+/** Callbacks arrive at `/begin` (event 1) and `/end` (event 0). `ingestHangTimeoutMs`: as startLivehook's. */
+export async function startIngestTestbed(domain: string, log: Logger, ingestHangTimeoutMs?: number): Promise<{ livehook: TestLivehook; receiver: Receiver }> {
   requireFfmpeg();
   const receiver = await Receiver.start();
-  const livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true }, log });
+  const livehook = await startTestLivehook({ flags: { allowPrivateCallbacks: true }, log, ingestHangTimeoutMs });
   const client = livehook.client();
   await bindDomain(client, domain, { StreamBeginNotifyUrl: receiver.url('/begin'), StreamEndNotifyUrl: receiver.url('/end') });
   await callAction(client, 'ModifyLivePushAuthKey', { DomainName: domain, Enable: 0 });

@@ -82,7 +82,7 @@ export interface TestLivehook extends Livehook {
 }
 
 export async function startTestLivehook(
-  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv; log?: Logger } = {},
+  options: { dataDir?: string; flags?: Partial<Record<OptionName, unknown>>; env?: NodeJS.ProcessEnv; log?: Logger; ingestHangTimeoutMs?: number } = {},
 ): Promise<TestLivehook> {
   if (options.flags?.ingest === false) throw new Error('startTestLivehook runs the ingest; start a process to test --no-ingest');
   const dataDir = options.dataDir ?? tempDir();
@@ -100,7 +100,7 @@ export async function startTestLivehook(
     LIVEHOOK_ADMIN_PASSWORD: 'admin-password-for-tests',
     ...options.env,
   };
-  const livehook = await startLivehook(config, { env, log: options.log });
+  const livehook = await startLivehook(config, { env, log: options.log, ingestHangTimeoutMs: options.ingestHangTimeoutMs });
   return Object.assign(Object.create(null) as object, livehook, {
     client: (secretId = TEST_SECRET_ID, secretKey = TEST_SECRET_KEY) => sdkClient(livehook.httpUrl, secretId, secretKey),
     stop: async ({ keepData = false } = {}) => {
