@@ -1,7 +1,6 @@
 /** `livehook serve`: run the service until SIGTERM/SIGINT, then drain and exit 0. */
 import type { Config } from '../config.js';
 import { startLivehook } from '../main.js';
-import { IngestListenError } from '../media/ingest-supervisor.js';
 import { ListenError } from '../ops/listen-error.js';
 import type { BootstrapResult } from '../accounts/bootstrap.js';
 import { exitOnConfigError } from './options.js';
@@ -27,7 +26,7 @@ function printGeneratedSecrets(boot: BootstrapResult): void {
 
 /** A port livehook cannot listen on ends start-up with one line naming it and the cause, exit code 1. */
 function exitOnListenError(rawError: unknown): void {
-  if (!(rawError instanceof IngestListenError || rawError instanceof ListenError)) return;
+  if (!(rawError instanceof ListenError)) return;
   process.stderr.write(`livehook: ${rawError.message}\n`);
   process.exit(1);
 }

@@ -8,6 +8,7 @@
  */
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { ListenError } from '../ops/listen-error.js';
 import { destinationOf } from '../ops/log.js';
 import { startWorker } from '../worker-thread.js';
 import { EndReason } from './end-reasons.js';
@@ -33,11 +34,6 @@ const STOP_TIMEOUT_MS = 5_000;
  * Buffers outside the V8 heap.
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 } as const;
-
-/** The ingest could not listen at start-up (port in use, address not available): a start-up error. */
-export class IngestListenError extends Error {
-  override name = 'IngestListenError';
-}
 
 export type IngestState = 'starting' | 'running' | 'restarting' | 'stopped';
 
@@ -84,7 +80,7 @@ export class IngestSupervisor implements MeterReadings {
     this.#port = options.port;
   }
 
-  /** Starts the first worker; resolves with the port it listens on. Rejects with IngestListenError if it cannot listen. */
+  /** Starts the first worker; resolves with the port it listens on. Rejects with a ListenError if it cannot listen. */
   async start(): Promise<number> {
     const life = this.#spawn();
     try {
@@ -198,7 +194,7 @@ export class IngestSupervisor implements MeterReadings {
     return new Promise((resolve, reject) => {
       life.worker.on('message', (message: FromIngest) => {
         if (message.type === 'listening') resolve(message.port);
-        if (message.type === 'listen-failed') reject(new IngestListenError(`the RTMP ingest cannot listen on ${host} port ${this.#port} (--host, --rtmp-port): ${message.message}`));
+        if (message.type === 'listen-failed') reject(new ListenError('the RTMP ingest', host, this.#port, '--host, --rtmp-port', message.message));
       });
       void life.exited.then((code) => reject(life.error ?? new Error(`the RTMP ingest worker exited with code ${code} before it listened`)));
     });
