@@ -1,7 +1,8 @@
 /**
  * API throughput: DescribeLiveCallbackTemplates (10 templates) against a livehook child process,
  * TC3-signed, keep-alive, N concurrent requests for a fixed duration after a warm-up; prints
- * requests/s, latency and livehook's CPU per request.
+ * requests/s, latency and livehook's CPU per request. The ceiling, in the same run: the same
+ * client against a bare node:http child process that answers every POST with livehook's bytes.
  * Usage: npm run bench:api [-- --seconds 10 --concurrency 32]
  */
 import { spawn } from 'node:child_process';
@@ -47,6 +48,25 @@ function signedHeaders(action: string, body: string, host: string): Record<strin
   };
 }
 
+/** A node:http child that reads each POST and answers `body`: what the client and HTTP alone cost. */
+const BARE_SERVER = `
+const body = process.argv[1];
+const server = require('node:http').createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body));
+});
+server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+`;
+
+async function startBareServer(body: string): Promise<{ origin: string; stop: () => void }> {
+  const bare = spawn(process.execPath, ['-e', BARE_SERVER, body], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    bare.once('message', (m) => resolve(Number(m)));
+    bare.once('exit', (code) => reject(new Error(`the bare server exited with code ${code}`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, stop: () => bare.kill('SIGKILL') };
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-bench-'));
@@ -80,14 +100,14 @@ try {
   // One signed request, replayed: signatures stay valid for five minutes, and signing cost is the client's.
   const body = '{}';
   const headers = signedHeaders('DescribeLiveCallbackTemplates', body, `127.0.0.1:${port}`);
-  const run = async (ms: number, latencies?: number[]) => {
+  const run = async (target: Pool, ms: number, latencies?: number[]) => {
     const end = performance.now() + ms;
     let count = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (performance.now() < end) {
           const t0 = performance.now();
-          const res = await pool.request({ method: 'POST', path: '/', headers, body });
+          const res = await target.request({ method: 'POST', path: '/', headers, body });
           await res.body.text();
           latencies?.push(performance.now() - t0);
           count++;
@@ -96,15 +116,22 @@ try {
     );
     return count;
   };
-  await run(2000);
+  await run(pool, 2000);
   const latencies: number[] = [];
   const cpuBefore = cpuMsOf(child.pid!);
-  const count = await run(SECONDS * 1000, latencies);
+  const count = await run(pool, SECONDS * 1000, latencies);
   const cpuAfter = cpuMsOf(child.pid!);
+  const answer = await (await pool.request({ method: 'POST', path: '/', headers, body })).body.text();
+  const bare = await startBareServer(answer);
+  const barePool = new Pool(bare.origin, { connections: CONCURRENCY, pipelining: 1 });
+  await run(barePool, 2000);
+  const bareCount = await run(barePool, SECONDS * 1000);
+  await barePool.close();
+  bare.stop();
   latencies.sort((a, b) => a - b);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, backend sqlite`);
   console.log(`DescribeLiveCallbackTemplates (10 templates), concurrency ${CONCURRENCY}, ${SECONDS} s after 2 s warm-up`);
-  console.log(`requests/s: ${Math.round(count / SECONDS)}`);
+  console.log(`requests/s: ${Math.round(count / SECONDS)} = ${((count / bareCount) * 100).toFixed(1)} % of the bare ceiling, ${Math.round(bareCount / SECONDS)} requests/s (the same client, a node:http server answering the same ${Buffer.byteLength(answer)} bytes)`);
   console.log(`latency ms: p50 ${percentile(latencies, 50).toFixed(2)}  p99 ${percentile(latencies, 99).toFixed(2)}`);
   // Per request, livehook's CPU is steadier than requests/s, which also follows the load generator's share of the cores.
   const perRequest = (ms: number) => ((ms * 1000) / count).toFixed(0);

@@ -109,7 +109,8 @@ async function openSqlite(file: string, options: OpenStoreOptions): Promise<Sqli
   if (file !== ':memory:') checkSqliteFile(file);
   const sqlite = new SQLite(file);
   const faults = new StorageFaults();
-  const db = new Kysely<Database>({ dialect: watchedDialect(new SqliteDialect({ database: withStatementCache(sqlite) }), faults) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: watchedDialect(new SqliteDialect({ database: statements.database }), faults) });
   try {
     // WAL lets the CLI read and write while the server runs; NORMAL sync is durable across
     // process crashes (kill -9), which is the promise docs/delivery.md makes.
@@ -126,10 +127,9 @@ async function openSqlite(file: string, options: OpenStoreOptions): Promise<Sqli
       await checkpointer?.stop();
       await db.destroy();
     };
-    // data_version moves with other connections' commits, total_changes() with this one's.
+    // data_version moves with other connections' commits; this one's go through the statement cache.
     const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
-    const totalChanges = sqlite.prepare('SELECT total_changes()').pluck();
-    const changeStamp = () => `${String(dataVersion.get())}.${String(totalChanges.get())}`;
+    const changeStamp = () => `${String(dataVersion.get())}.${statements.writes()}`;
     // One process per file: nobody to take turns with.
     return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), changeStamp, close };
   } catch (rawError) {
