@@ -35,8 +35,24 @@ interface PreparedCall {
   readonly params: unknown;
 }
 
+/**
+ * Answers served from memory are serialized once: a response made from one (by answerAction) maps
+ * to that JSON, and its envelope is that text with the RequestId appended, the same bytes
+ * JSON.stringify would give.
+ */
+const resultJson = new WeakMap<Record<string, unknown>, string>();
+const responseResult = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
+
+function envelopeOf(response: Record<string, unknown>): string {
+  const result = responseResult.get(response);
+  if (!result) return JSON.stringify({ Response: response });
+  let json = resultJson.get(result);
+  if (json === undefined) resultJson.set(result, (json = JSON.stringify(result)));
+  return `{"Response":${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"RequestId":${JSON.stringify(response.RequestId)}}}`;
+}
+
 export function sendEnvelope(reply: FastifyReply, response: Record<string, unknown>): FastifyReply {
-  return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ Response: response }));
+  return reply.code(200).type('application/json; charset=utf-8').send(envelopeOf(response));
 }
 
 export const errorResponse = (error: ApiError, requestId: string) => ({
@@ -59,7 +75,8 @@ function answersOf(deps: ApiDeps): ReadCache<Record<string, unknown>> {
 
 export async function answerAction(
   deps: ApiDeps,
-  call: { action: string; requestId: string; prepare: () => Promise<PreparedCall> },
+  /** `stamp`: the store's change stamp when the request began, for answers read from memory. */
+  call: { action: string; requestId: string; stamp?: string | undefined; prepare: () => Promise<PreparedCall> },
 ): Promise<Record<string, unknown>> {
   const { action, requestId } = call;
   const started = performance.now();
@@ -88,10 +105,11 @@ export async function answerAction(
         },
         params,
       );
-    const result = definition.readsStoreOnly ? await answersOf(deps).get(`${appId} ${action} ${JSON.stringify(params)}`, run) : await run();
+    const result = definition.readsStoreOnly ? await answersOf(deps).get(`${appId} ${action} ${JSON.stringify(params)}`, run, call.stamp) : await run();
     // The handler's writes are committed; the answer waits for a cache built after them.
     if (definition.changesConfig) await deps.config.invalidate();
     response = { ...result, RequestId: requestId };
+    if (definition.readsStoreOnly) responseResult.set(response, result);
   } catch (rawError) {
     const error =
       rawError instanceof ApiError ? rawError : apiError('InternalError', `An internal error occurred; RequestId ${requestId}.`);

@@ -103,19 +103,21 @@ export async function registerApiRoute(
   // Every request looks its key up; a revoked key is refused at once all the same (the cache
   // empties at any commit, the CLI's from another process included).
   const credentials = new ReadCache<Credential | undefined>(deps.changeStamp);
-  const findCredential = (secretId: string) =>
-    credentials.get(secretId, async () => {
-      const key = await findActiveApiKey(deps.db, secretId);
-      return key && { appId: Number(key.app_id), secretKey: key.secret_key };
-    });
+  const readCredential = async (secretId: string) => {
+    const key = await findActiveApiKey(deps.db, secretId);
+    return key && { appId: Number(key.app_id), secretKey: key.secret_key };
+  };
+  /** The key lookup of one request: `stamp` is the store's change stamp when it began. */
+  const credentialsAt = (stamp: string | undefined) => (secretId: string) => credentials.get(secretId, () => readCredential(secretId), stamp);
 
   /** TC3: common parameters in X-TC-* headers, the signature in Authorization. */
-  function answerTc3(request: FastifyRequest, body: Buffer) {
+  function answerTc3(request: FastifyRequest, body: Buffer, stamp: string | undefined) {
     const headers = request.headers;
     const action = header(headers, 'x-tc-action') ?? '';
     return answerAction(deps, {
       action,
       requestId: randomUUID(),
+      stamp,
       prepare: async () => {
         checkVersion(header(headers, 'x-tc-version'), 'X-TC-Version');
         const timestampHeader = header(headers, 'x-tc-timestamp');
@@ -123,7 +125,7 @@ export async function registerApiRoute(
         if (!/^\d{1,12}$/.test(timestampHeader)) throw apiError('InvalidParameter', 'X-TC-Timestamp must be a Unix time in seconds.');
         checkLanguage(header(headers, 'x-tc-language'));
         const timestamp = Number(timestampHeader);
-        const principal = await authenticate({ method: request.method, url: request.url, headers, body, timestamp }, findCredential);
+        const principal = await authenticate({ method: request.method, url: request.url, headers, body, timestamp }, credentialsAt(stamp));
         if (options.refuseTc3Replays && changesState(action)) {
           const signature = parseAuthorization(header(headers, 'authorization'))!.signature;
           await replays.claim(`tc3:${signature}`, timestamp, 'This signature');
@@ -146,13 +148,14 @@ export async function registerApiRoute(
   }
 
   /** v1: every common parameter and the signature are parameters of the query or form body. */
-  function answerV1(request: FastifyRequest, body: Buffer) {
+  function answerV1(request: FastifyRequest, body: Buffer, stamp: string | undefined) {
     const { path, query } = splitUrl(request.url);
     const pairs = request.method === 'GET' ? pairsOf(query) : pairsOf(body.toString('utf8'));
     const action = pairs.find(([name]) => name === 'Action')?.[1] ?? '';
     return answerAction(deps, {
       action,
       requestId: randomUUID(),
+      stamp,
       prepare: async () => {
         refuseDuplicates(pairs);
         const common = new Map(pairs.filter(([name]) => V1_COMMON_PARAMS.has(name)));
@@ -160,7 +163,7 @@ export async function registerApiRoute(
         checkLanguage(common.get('Language'));
         const principal = await authenticateV1(
           { method: request.method, host: header(request.headers, 'host') ?? '', path, params: pairs },
-          findCredential,
+          credentialsAt(stamp),
         );
         // Tencent's replay rule for v1: a Nonce is good once per SecretId and Timestamp.
         await replays.claim(`v1:${principal.secretId}:${principal.timestamp}:${principal.nonce}`, principal.timestamp, 'This Nonce');
@@ -196,7 +199,9 @@ export async function registerApiRoute(
         const v1 =
           header(request.headers, 'authorization') === undefined &&
           (request.method === 'GET' || isForm(header(request.headers, 'content-type')));
-        const response = v1 ? await answerV1(request, body) : await answerTc3(request, body);
+        // One change stamp for the request's reads from memory (key, answer): cheaper than one each.
+        const stamp = deps.changeStamp?.();
+        const response = v1 ? await answerV1(request, body, stamp) : await answerTc3(request, body, stamp);
         return sendEnvelope(reply, response);
       },
     });

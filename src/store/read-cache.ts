@@ -17,9 +17,12 @@ export class ReadCache<V> {
     this.#maxEntries = maxEntries;
   }
 
-  async get(key: string, read: () => Promise<V>): Promise<V> {
-    if (!this.#changeStamp) return read();
-    const stamp = this.#changeStamp();
+  /**
+   * `stamp`: the store's change stamp when the caller's request began, if it has one already; the
+   * answer is then as of that moment (one stamp serves every read of a request).
+   */
+  async get(key: string, read: () => Promise<V>, stamp = this.#changeStamp?.()): Promise<V> {
+    if (!this.#changeStamp || stamp === undefined) return read();
     if (stamp !== this.#stamp) {
       this.#entries.clear();
       this.#stamp = stamp;
