@@ -133,7 +133,7 @@ export async function startLivehook(
     outbox,
     config: cache,
     log: log.child({ part: 'events' }),
-    onEnqueued: () => dispatcher.wake(),
+    onEnqueued: (urls) => dispatcher.enqueued(urls),
     onStored: (rows) => observeStoredEvents(metrics, rows),
     onStorageError: () => metrics.eventStoreFailures.inc(),
     onDropped: () => metrics.eventsRefused.inc(),

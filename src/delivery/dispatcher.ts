@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import type { CallbackSender } from './callback-sender.js';
 import type { CallbackResult } from './http-client.js';
 import type { AttemptOutcome, AttemptVerdict, ClaimedDelivery, Outbox } from './outbox.js';
+import { targetHostOf } from './outbox-sql.js';
 import { nextDelay, type RetrySchedule } from './retry.js';
 
 export interface DispatcherOptions {
@@ -125,6 +126,18 @@ export class Dispatcher {
       this.#o.log.fatal({ err: rawError }, 'dispatcher loop died');
       this.#mode = 'stopped';
     });
+  }
+
+  /**
+   * New deliveries were stored for these callback URLs. A claim now could only find rows of hosts
+   * with room: when every URL's host is saturated, the claim (which excludes saturated hosts) would
+   * walk the whole backlog for nothing, so the wake is left to that host draining.
+   */
+  enqueued(urls: readonly string[]): void {
+    for (const url of urls) {
+      const lane = this.#lanes.get(targetHostOf(url));
+      if (!lane || lane.active + lane.queue.length < this.#hostLimit) return this.wake();
+    }
   }
 
   /** Something may have become due (an enqueue, a resend). Cheap; call freely. */

@@ -52,7 +52,7 @@ export class EventSink {
   readonly #outbox: Outbox;
   readonly #config: ConfigCache;
   readonly #log: Logger;
-  readonly #onEnqueued: () => void;
+  readonly #onEnqueued: (urls: readonly string[]) => void;
   readonly #onStored: (rows: readonly NewEvent[]) => void;
   readonly #onStorageError: (error: unknown, operation: string) => void;
   readonly #onStorageRecovered: () => void;
@@ -67,8 +67,8 @@ export class EventSink {
     outbox: Outbox;
     config: ConfigCache;
     log: Logger;
-    /** New deliveries were committed: wake the dispatcher. */
-    onEnqueued: () => void;
+    /** New deliveries were committed, to these callback URLs: wake the dispatcher. */
+    onEnqueued: (urls: readonly string[]) => void;
     /** Every committed batch (metrics). */
     onStored?: (rows: readonly NewEvent[]) => void;
     /** Each failed write of a batch, with the store's own error (health, metrics). */
@@ -189,7 +189,8 @@ export class EventSink {
     batch.forEach((w, i) =>
       w.resolve(ids[i] === 0 ? undefined : { eventId: ids[i]!, webhookId: w.row.webhookId, status: w.row.status, url: w.row.url }),
     );
-    if (stored.some((w) => w.row.status === 'pending')) this.#onEnqueued();
+    const enqueued = stored.filter((w) => w.row.status === 'pending').map((w) => w.row.url);
+    if (enqueued.length > 0) this.#onEnqueued(enqueued);
     this.#onStored(stored.map((w) => w.row));
     for (const w of stored) {
       if (w.row.status !== 'pending') {

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { sendWith } from '../../src/delivery/callback-sender.js';
-import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
+import { Dispatcher, HOST_QUEUE_FACTOR, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import type { CallbackHttpClient, CallbackResult } from '../../src/delivery/http-client.js';
 import type { NewEvent } from '../../src/delivery/outbox.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
@@ -118,6 +118,45 @@ describe('dispatcher on the in-memory outbox', () => {
     // Stopping aborted the stuck attempts: nothing is left claimed (the outbox throws on a bad release).
     assert.equal(d.claimed, 0);
     assert.equal(outbox.queued, 100, 'every undelivered event is still queued for later');
+  });
+
+  test('new deliveries for a saturated host cost no claim; one for a host with room does', async () => {
+    const outbox = new MemoryOutbox();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const http = new FakeHttp(async (url) => {
+      if (url.includes('slow')) await gate;
+      return ok();
+    });
+    const perHostConcurrency = 2;
+    const hostLimit = perHostConcurrency * HOST_QUEUE_FACTOR;
+    // No idle poll within the test: only wakes make claims.
+    const d = dispatcher(outbox, http, { perHostConcurrency, claimBatch: 4, idlePollMs: 60_000 });
+    d.start();
+    const slow = 'http://slow.example.com/cb';
+    try {
+      await outbox.enqueue(Array.from({ length: hostLimit + 8 }, () => event(slow, null)));
+      d.wake();
+      await until('the slow host saturated', () => d.claimed === hostLimit);
+      await sleep(50); // the claim that found only the saturated host's rows has returned
+      const claims = d.claims;
+
+      const more = Array.from({ length: 4 }, () => event(slow, null));
+      await outbox.enqueue(more);
+      d.enqueued(more.map((e) => e.url));
+      await sleep(50);
+      assert.equal(d.claims, claims, 'no claim for rows only a saturated host could take');
+
+      const other = event('http://other.example.com/cb', null);
+      await outbox.enqueue([other]);
+      d.enqueued([slow, other.url]);
+      await until('the other host served', () => http.sent.some((r) => r.url === other.url));
+      assert.ok(d.claims > claims);
+    } finally {
+      release();
+    }
+    await until('every event delivered', () => http.sent.length === hostLimit + 8 + 4 + 1);
+    await d.stop(1000);
   });
 
   test('a failed attempt is retried at its scheduled time and recorded once per attempt', async () => {
