@@ -60,10 +60,6 @@ export const errorResponse = (error: ApiError, requestId: string) => ({
   RequestId: requestId,
 });
 
-/**
- * The `Response` object for one call. `prepare` runs the caller's own checks (version, signature,
- * session) once the action is known to exist; anything it throws is answered like a handler error.
- */
 /** Answers of actions that read the store only, per livehook, until the store changes. */
 const answerCaches = new WeakMap<ApiDeps, ReadCache<Record<string, unknown>>>();
 
@@ -73,6 +69,10 @@ function answersOf(deps: ApiDeps): ReadCache<Record<string, unknown>> {
   return cache;
 }
 
+/**
+ * The `Response` object for one call. `prepare` runs the caller's own checks (version, signature,
+ * session) once the action is known to exist; anything it throws is answered like a handler error.
+ */
 export async function answerAction(
   deps: ApiDeps,
   /** `stamp`: the store's change stamp when the request began, for answers read from memory. */
