@@ -122,6 +122,14 @@ describe('dispatcher on the in-memory outbox', () => {
 
   test('new deliveries for a saturated host cost no claim; one for a host with room does', async () => {
     const outbox = new MemoryOutbox();
+    // Claims that came back empty: once the host is saturated, the loop's next look finds nothing.
+    let emptyClaims = 0;
+    const claimDue = outbox.claimDue.bind(outbox);
+    outbox.claimDue = async (options) => {
+      const rows = await claimDue(options);
+      if (rows.length === 0) emptyClaims++;
+      return rows;
+    };
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const http = new FakeHttp(async (url) => {
@@ -132,19 +140,18 @@ describe('dispatcher on the in-memory outbox', () => {
     const hostLimit = perHostConcurrency * HOST_QUEUE_FACTOR;
     // No idle poll within the test: only wakes make claims.
     const d = dispatcher(outbox, http, { perHostConcurrency, claimBatch: 4, idlePollMs: 60_000 });
-    d.start();
     const slow = 'http://slow.example.com/cb';
+    // Queued before the start, so the loop's first looks fill the host and the next finds nothing.
+    await outbox.enqueue(Array.from({ length: hostLimit + 8 }, () => event(slow, null)));
+    d.start();
     try {
-      await outbox.enqueue(Array.from({ length: hostLimit + 8 }, () => event(slow, null)));
-      d.wake();
-      await until('the slow host saturated', () => d.claimed === hostLimit);
-      await sleep(50); // the claim that found only the saturated host's rows has returned
+      await until('the slow host saturated and the loop asleep after one more look', () => d.claimed === hostLimit && emptyClaims === 1);
       const claims = d.claims;
 
       const more = Array.from({ length: 4 }, () => event(slow, null));
       await outbox.enqueue(more);
       d.enqueued(more.map((e) => e.url));
-      await sleep(50);
+      await sleep(50); // the fixed wait is what is tested: a claim would follow the wake at once
       assert.equal(d.claims, claims, 'no claim for rows only a saturated host could take');
 
       const other = event('http://other.example.com/cb', null);
@@ -152,11 +159,13 @@ describe('dispatcher on the in-memory outbox', () => {
       d.enqueued([slow, other.url]);
       await until('the other host served', () => http.sent.some((r) => r.url === other.url));
       assert.ok(d.claims > claims);
+
+      release();
+      await until('every event delivered', () => http.sent.length === hostLimit + 8 + 4 + 1);
     } finally {
       release();
+      await d.stop(1000);
     }
-    await until('every event delivered', () => http.sent.length === hostLimit + 8 + 4 + 1);
-    await d.stop(1000);
   });
 
   test('a failed attempt is retried at its scheduled time and recorded once per attempt', async () => {
