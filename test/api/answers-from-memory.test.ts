@@ -1,12 +1,17 @@
 /**
  * Configuration Describe* answers and key lookups served from memory (src/store/read-cache.ts,
  * docs/api-signing.md "What a request reads from the store"), over real HTTP: the same bytes as
- * a fresh answer, a new RequestId each time, and every change visible at the very next request.
+ * a fresh answer, a new RequestId each time, every change visible at the very next request, and
+ * the store really read once per change (on SQLite; on PostgreSQL every time).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pino from 'pino';
+import { answerAction, type ApiDeps } from '../../src/api/dispatch.js';
 import { signTc3, tc3Date } from '../../src/api/tc3.js';
-import { startTestLivehook, TEST_SECRET_ID, TEST_SECRET_KEY, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
+import { createMetrics } from '../../src/ops/metrics.js';
+import type { Db } from '../../src/store/database.js';
+import { startTestLivehook, TEST_APPID, TEST_SECRET_ID, TEST_SECRET_KEY, type LiveClient, type TestLivehook } from '../helpers/livehook.js';
 
 describe('answers from memory', () => {
   let lh: TestLivehook;
@@ -66,5 +71,30 @@ describe('answers from memory', () => {
     assert.equal((await client.DescribeLiveCallbackTemplate({ TemplateId: TemplateId! })).Template!.TemplateName, 'mem2-renamed');
     await client.DeleteLiveCallbackTemplate({ TemplateId: TemplateId! });
     assert.equal((await client.DescribeLiveCallbackTemplates()).Templates!.length, before);
+  });
+
+  test('a repeated Describe reads the store once until something is committed (SQLite); every time on PostgreSQL', async () => {
+    let reads = 0;
+    // The store as the action sees it, counting the queries it starts.
+    const db = new Proxy(lh.store.db, {
+      get: (target, name, receiver) => {
+        if (name === 'selectFrom') reads++;
+        const value = Reflect.get(target, name, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Db;
+    const deps = { db, log: pino({ level: 'silent' }), metrics: createMetrics(), changeStamp: lh.store.changeStamp } as unknown as ApiDeps;
+    const describe = () =>
+      answerAction(deps, { action: 'DescribeLiveCallbackTemplates', requestId: 'r', prepare: async () => ({ appId: TEST_APPID, params: {} }) });
+    const fromMemory = lh.store.changeStamp !== undefined;
+
+    const first = await describe();
+    const second = await describe();
+    assert.deepEqual(second, first);
+    assert.equal(reads, fromMemory ? 1 : 2);
+    await client.CreateLiveCallbackTemplate({ TemplateName: 'mem3', StreamBeginNotifyUrl: 'http://127.0.0.1:9/b', CallbackKey: 'k' });
+    const third = await describe();
+    assert.equal((third.Templates as unknown[]).length, (first.Templates as unknown[]).length + 1);
+    assert.equal(reads, fromMemory ? 2 : 3);
   });
 });
