@@ -15,9 +15,9 @@
  * - When a push ends, its players are disconnected (the library would keep them waiting for a
  *   republish), so the recording and screenshot readers see the end of the stream and finish
  *   their files at once.
- * - Until the client sends publish or play, every read is acknowledged at once (an RTMP
- *   Acknowledgement), and push start goes with the stream's first packet: a plain ffmpeg push
- *   calls back ~50 ms after it connects, not ~190 ms (see the constructor).
+ * - Until media flows, every read is acknowledged at once (a TCP quick ACK), and push start goes
+ *   with the stream's first packet: a plain ffmpeg push calls back a few ms after its publish is
+ *   accepted, not one delayed ACK (40 ms) or more later (see the constructor).
  * - A publisher that sent FCUnpublish or deleteStream has stopped normally (errcode 1), however
  *   its connection then closes.
  * - Every byte a client sends is hostile until proven otherwise: commands are decoded strictly and
@@ -46,6 +46,7 @@ import { PushAnomalyWatch, type AnomalyReport } from './push-anomalies.js';
 import { parseCommand, type StreamCommand } from './rtmp/commands.js';
 import { ConnectionCounter, type IngestLimits } from './rtmp/connection-limits.js';
 import { ConnectionRefusal } from './rtmp/connection-refusal.js';
+import { quickAck, quickAckUnavailable } from './rtmp/quick-ack.js';
 import type { FlvPacket, MeterReading, StreamMeters } from './stream-meter.js';
 import { nameProblem, pushDomainOf } from './stream-names.js';
 
@@ -73,9 +74,8 @@ interface AdmittedPush {
 
 /**
  * How long push start waits for the stream's first packet (its metadata: width and height). A
- * publisher sends its metadata right after publish, but ffmpeg's second write of it waits for
- * livehook's delayed TCP ACK (~40 ms, see the constructor), longer on a busy machine; only a
- * publisher that sends no metadata at all waits this long.
+ * publisher sends its metadata right after publish (a few ms, see the constructor; longer on a
+ * busy machine); only a publisher that sends no metadata at all waits this long.
  */
 const METADATA_WAIT_MS = 300;
 /** How often the deadlines of every connection are checked. */
@@ -157,16 +157,17 @@ class LivehookRtmpSession extends RtmpSession {
     };
     // The library writes each reply message on its own (connect alone sends four); corked, the
     // replies to one read leave in one write, and 100 publishers connecting at once cost less.
-    // Until publish or play, each read is also acknowledged in RTMP (harmless to clients), so that
-    // the TCP ACK leaves at once instead of ~40 ms later: ffmpeg keeps Nagle on and writes a
-    // message's header and body apart, so without it connect, createStream and publish each wait
-    // for a delayed ACK. Not after publish: the client no longer waits for replies then and reads
-    // one message per ten it sends (ffmpeg), and a client that closes with unread bytes makes its
-    // kernel reset the connection and drop what it had not sent yet: its FCUnpublish and
-    // deleteStream, so a normal stop looked like a lost connection (errcode 12). The metadata
-    // still waits for one delayed ACK: push start ~50 ms after ffmpeg connects instead of ~190.
-    // (Acknowledging just the read that holds the metadata's header saved those ~40 ms, p50 66 →
-    // 16 ms under bench/ingest.ts, but a stop soon after still came as errcode 12 one time in six.)
+    // Until media flows, every read is acknowledged at once in TCP (./rtmp/quick-ack.ts): ffmpeg
+    // keeps Nagle on and writes a message's header and body apart, so without it connect,
+    // createStream, publish and then the stream's metadata would each wait for a delayed ACK
+    // (~40 ms; docs/rtmp-ingest.md has the figures). Where quick ACKs cannot be
+    // sent, reads until publish or play are acknowledged in RTMP instead (an Acknowledgement
+    // message, harmless to clients), which makes the TCP ACK leave with it; the metadata then
+    // still waits for one delayed ACK. Not after publish: the client no longer waits for replies
+    // then and reads one message per ten it sends (ffmpeg), and a client that closes with unread
+    // bytes makes its kernel reset the connection and drop what it had not sent yet (its
+    // FCUnpublish and deleteStream): a normal stop soon after the start came as a lost connection
+    // (errcode 12) one time in six.
     this.#libraryOnData = this.onData;
     this.onData = (data) => this.#guard(() => this.#read(data));
     const libraryOnPlay = this.onPlay;
@@ -273,11 +274,12 @@ class LivehookRtmpSession extends RtmpSession {
       return;
     }
     if (!this.#settingUp) return this.#libraryOnData(data);
+    const acknowledged = quickAck(this.socket);
     this.socket.cork();
     try {
       this.#step(data);
       // writable: this connection may have been closed during this read.
-      if (this.#acknowledgeReads && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
+      if (!acknowledged && this.#acknowledgeReads && this.rtmp.handshakeState === HANDSHAKE_DONE && this.socket.writable) this.rtmp.sendACK(this.inBytes >>> 0);
     } finally {
       this.socket.uncork();
     }
@@ -621,6 +623,7 @@ export class EmbeddedRtmpServer {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => {
         this.#server.off('error', reject);
+        if (quickAckUnavailable) this.log.warn({ reason: quickAckUnavailable }, 'TCP quick ACKs unavailable: push start may wait ~40 ms longer for publishers with Nagle on (ffmpeg)');
         resolve((this.#server.address() as net.AddressInfo).port);
       });
     });
