@@ -59,6 +59,8 @@ interface Life {
   readonly link: IngestLink;
   listeningAt: number | undefined;
   error: Error | undefined;
+  /** Terminated by the watchdog: alive but answering nothing. */
+  stuck: boolean;
   /** Pings the worker from when it listens until its life or livehook ends. */
   watchdog: IngestWatchdog | undefined;
   /** Resolves with the exit code once the worker has exited. */
@@ -154,6 +156,7 @@ export class IngestSupervisor implements MeterReadings {
       link: new IngestLink(worker, sessions),
       listeningAt: undefined,
       error: undefined,
+      stuck: false,
       watchdog: undefined,
       exited: new Promise((resolve) => worker.once('exit', resolve)),
     };
@@ -184,6 +187,7 @@ export class IngestSupervisor implements MeterReadings {
     const timeoutMs = this.#options.hangTimeoutMs ?? HANG_TIMEOUT_MS;
     return new IngestWatchdog(life.worker, timeoutMs, () => {
       life.error = new Error(`rtmp ingest worker did not answer for ${timeoutMs / 1000} s (stuck); terminated`);
+      life.stuck = true;
       void life.worker.terminate();
     });
   }
@@ -214,7 +218,7 @@ export class IngestSupervisor implements MeterReadings {
     this.#state = 'restarting';
     this.#options.log.error(
       { err: life.error, exitCode: code, ranMs, pushesEnded, restartInMs: delayMs },
-      life.error ? 'rtmp ingest worker crashed; its pushes are ended and it restarts' : 'rtmp ingest worker exited; its pushes are ended and it restarts',
+      `rtmp ingest worker ${life.stuck ? 'stuck' : life.error ? 'crashed' : 'exited'}; its pushes are ended and it restarts`,
     );
     this.#restartTimer = setTimeout(() => this.#restart(), delayMs);
     this.#restartTimer.unref();

@@ -19,7 +19,9 @@ import { captureLog, type LogLine } from '../helpers/log-capture.js';
 import type { Receiver } from '../helpers/receiver.js';
 
 const DOMAIN = 'push.isolation.example.com';
-const CRASH_LINE = /^rtmp ingest worker (crashed|exited); its pushes are ended and it restarts$/;
+/** Any restart's log line: after a crash, an exit, or the watchdog's termination of a stuck worker. */
+const RESTART_LINE = /^rtmp ingest worker (crashed|exited|stuck); its pushes are ended and it restarts$/;
+const STUCK_LINE = 'rtmp ingest worker stuck; its pushes are ended and it restarts';
 
 interface IngestHealth {
   ready: boolean;
@@ -128,7 +130,7 @@ describe('embedded RTMP ingest in a worker thread: a crash ends its pushes, not 
     const ended = await endedWithWorker(first, 'before_crash', 5_000);
     assert.equal(ended.sequence, (begin!.json as { sequence: string }).sequence);
 
-    const crashes = lines.filter((line) => CRASH_LINE.test(line.msg));
+    const crashes = lines.filter((line) => RESTART_LINE.test(line.msg));
     assert.equal(crashes.length, 1, JSON.stringify(crashes));
     assert.deepEqual([crashes[0]!.pushesEnded, crashes[0]!.restartInMs, crashes[0]!.part], [1, 500, 'rtmp']);
 
@@ -139,7 +141,7 @@ describe('embedded RTMP ingest in a worker thread: a crash ends its pushes, not 
     const { livehook, lines, listening } = testbed();
     await livehook.ingest!.crashForTest();
     await listening();
-    const delays = lines.filter((line) => CRASH_LINE.test(line.msg)).map((line) => line.restartInMs);
+    const delays = lines.filter((line) => RESTART_LINE.test(line.msg)).map((line) => line.restartInMs);
     assert.deepEqual(delays, [500, 1000]);
   });
 });
@@ -163,10 +165,10 @@ describe('a worker alive but stuck: the watchdog terminates it, and it restarts 
     // The timeout, then the callback's delivery: a few seconds' slack for a busy machine.
     await endedWithWorker(first, 'before_hang', HANG_TIMEOUT_MS + 5_000);
 
-    const crashes = lines.filter((line) => CRASH_LINE.test(line.msg));
-    assert.equal(crashes.length, 1, JSON.stringify(crashes));
-    const { err, pushesEnded, restartInMs } = crashes[0]! as LogLine & { err: { message: string } };
-    assert.deepEqual([err.message, pushesEnded, restartInMs], ['rtmp ingest worker did not answer for 1.5 s (stuck); terminated', 1, 500]);
+    const stuck = lines.filter((line) => RESTART_LINE.test(line.msg));
+    assert.equal(stuck.length, 1, JSON.stringify(stuck));
+    const { msg, err, pushesEnded, restartInMs } = stuck[0]! as LogLine & { err: { message: string } };
+    assert.deepEqual([msg, err.message, pushesEnded, restartInMs], [STUCK_LINE, 'rtmp ingest worker did not answer for 1.5 s (stuck); terminated', 1, 500]);
 
     await restartedAndServing(port, 'after_hang');
   });
@@ -196,7 +198,7 @@ describe('a worker alive but stuck: the watchdog terminates it, and it restarts 
       // The fixed wait is what is tested: a watchdog fooled by the block would end the worker within it.
       await sleep(HANG_TIMEOUT_MS);
       assert.deepEqual(supervisor.status(), { ready: true, state: 'running', rtmpPort: port, restarts: 0 });
-      assert.deepEqual(lines.filter((line) => CRASH_LINE.test(line.msg)), []);
+      assert.deepEqual(lines.filter((line) => RESTART_LINE.test(line.msg)), []);
 
       // The watchdog watched this worker all along: stuck, it is restarted.
       supervisor.hangForTest();
