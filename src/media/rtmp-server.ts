@@ -160,14 +160,14 @@ class LivehookRtmpSession extends RtmpSession {
     // Until media flows, every read is acknowledged at once in TCP (./rtmp/quick-ack.ts): ffmpeg
     // keeps Nagle on and writes a message's header and body apart, so without it connect,
     // createStream, publish and then the stream's metadata would each wait for a delayed ACK
-    // (~40 ms; docs/rtmp-ingest.md has the figures). Where quick ACKs cannot be
-    // sent, reads until publish or play are acknowledged in RTMP instead (an Acknowledgement
-    // message, harmless to clients), which makes the TCP ACK leave with it; the metadata then
-    // still waits for one delayed ACK. Not after publish: the client no longer waits for replies
-    // then and reads one message per ten it sends (ffmpeg), and a client that closes with unread
-    // bytes makes its kernel reset the connection and drop what it had not sent yet (its
-    // FCUnpublish and deleteStream): a normal stop soon after the start came as a lost connection
-    // (errcode 12) one time in six.
+    // (~40 ms; docs/rtmp-ingest.md has the figures). Where quick ACKs cannot be sent, reads until
+    // publish or play are acknowledged in RTMP instead (an Acknowledgement message, harmless to
+    // clients), which makes the TCP ACK leave with it; the metadata then still waits for one
+    // delayed ACK. Not after publish: the client no longer waits for replies then and reads one
+    // message per ten it sends (ffmpeg), and a client that closes with unread bytes makes its
+    // kernel reset the connection and drop what it had not sent yet (its FCUnpublish and
+    // deleteStream): a normal stop soon after the start came as a lost connection (errcode 12)
+    // one time in six.
     this.#libraryOnData = this.onData;
     this.onData = (data) => this.#guard(() => this.#read(data));
     const libraryOnPlay = this.onPlay;
