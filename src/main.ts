@@ -232,6 +232,7 @@ export async function startLivehook(
     // Media figures of embedded pushes (DescribeLiveStreamPushInfoList), as the ingest reports them.
     meters: ingest,
     changeStamp: store.changeStamp,
+    arrivalStamp: store.arrivalStamp,
     get publicUrl() {
       return publicUrl;
     },

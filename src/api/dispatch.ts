@@ -27,6 +27,8 @@ export interface ApiDeps {
   readonly meters?: MeterReadings | undefined;
   /** The store's change stamp, for reads answered from memory until it moves (store/read-cache.ts). */
   readonly changeStamp?: (() => string) | undefined;
+  /** The same for a request that has just arrived (store/database.ts, `arrivalStamp`). */
+  readonly arrivalStamp?: (() => string) | undefined;
 }
 
 /** What a caller proved before the handler runs: whose account, and the raw parameters. */

@@ -200,7 +200,7 @@ export async function registerApiRoute(
           header(request.headers, 'authorization') === undefined &&
           (request.method === 'GET' || isForm(header(request.headers, 'content-type')));
         // One change stamp for the request's reads from memory (key, answer): cheaper than one each.
-        const stamp = deps.changeStamp?.();
+        const stamp = deps.arrivalStamp?.();
         const response = v1 ? await answerV1(request, body, stamp) : await answerTc3(request, body, stamp);
         return sendEnvelope(reply, response);
       },

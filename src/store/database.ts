@@ -33,6 +33,13 @@ interface StoreBase {
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** Differs after any commit to the store by anyone (read-cache.ts); undefined where none is cheap. */
   readonly changeStamp?: () => string;
+  /**
+   * The change stamp for a request that has just arrived: other connections' commits are looked
+   * up once per turn of the event loop (a look costs ~5 µs), this connection's writes always
+   * count. The requests one turn starts arrived in its poll, before the first of them looked, so
+   * a commit that ended before any of them was sent is seen by all of them.
+   */
+  readonly arrivalStamp?: () => string;
   close(): Promise<void>;
 }
 
@@ -130,8 +137,16 @@ async function openSqlite(file: string, options: OpenStoreOptions): Promise<Sqli
     // data_version moves with other connections' commits; this one's go through the statement cache.
     const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
     const changeStamp = () => `${String(dataVersion.get())}.${statements.writes()}`;
+    let seenThisTurn: string | undefined;
+    const arrivalStamp = () => {
+      if (seenThisTurn === undefined) {
+        seenThisTurn = String(dataVersion.get());
+        setImmediate(() => (seenThisTurn = undefined));
+      }
+      return `${seenThisTurn}.${statements.writes()}`;
+    };
     // One process per file: nobody to take turns with.
-    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), changeStamp, close };
+    return { db, backend: 'sqlite', migrations, faults, exclusive: (work) => work(), changeStamp, arrivalStamp, close };
   } catch (rawError) {
     sqlite.close();
     throw rawError;

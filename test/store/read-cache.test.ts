@@ -2,6 +2,7 @@
  * ReadCache (src/store/read-cache.ts) on a real SQLite store: a repeated read is answered from
  * memory while nothing commits, and read again after any commit: this connection's, another
  * connection's on the same file (as the CLI's, from another process), or one made while it read.
+ * A request's arrival stamp (store/database.ts) looks at other connections' commits once per turn.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,4 +77,17 @@ test('no change stamp (PostgreSQL): every call reads', async () => {
   await c.get();
   await c.get();
   assert.equal(c.reads(), 2);
+});
+
+test("a request's arrival stamp: one look at other connections' commits per turn, this connection's writes at once", async () => {
+  const arrival = store.arrivalStamp!;
+  const before = arrival();
+  other.prepare('INSERT INTO accounts (app_id, name, created_at) VALUES (?, ?, ?)').run(nextAppId++, 'read-cache-arrival', Date.now());
+  assert.equal(arrival(), before, 'the same turn: requests that arrived with this one share its look');
+  assert.notEqual(store.changeStamp!(), before, 'a fresh look sees the commit');
+  await new Promise((resolve) => setImmediate(resolve));
+  const nextTurn = arrival();
+  assert.notEqual(nextTurn, before, 'the next turn looks again and sees it');
+  await insertAccount(store.db, nextAppId++, 'read-cache-arrival-own');
+  assert.notEqual(arrival(), nextTurn, "this connection's write moves it at once");
 });
