@@ -46,6 +46,21 @@ function signedHostForms(host: string): string[] {
   return bare === sent ? [sent] : [sent, bare];
 }
 
+/** Whether the last signature that matched was over the bare host (the second form). */
+let bareMatchedLast = false;
+
+/**
+ * Whether `signedWith` holds for one of the host forms. The form that matched last time is tried
+ * first: clients mostly sign one way (the Node SDK the bare host), and each form tried costs a
+ * signature.
+ */
+function someHostForm(forms: readonly string[], signedWith: (host: string) => boolean): boolean {
+  const both = forms.length === 2;
+  const matched = (both && bareMatchedLast ? [forms[1]!, forms[0]!] : forms).find(signedWith);
+  if (both && matched !== undefined) bareMatchedLast = matched === forms[1];
+  return matched !== undefined;
+}
+
 function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
@@ -111,7 +126,7 @@ export async function authenticate(
   const queryStart = request.url.indexOf('?');
   const given = Buffer.from(auth.signature, 'hex');
   const hashedPayload = sha256Hex(request.body);
-  const matches = hostForms.some((host) => {
+  const matches = someHostForm(hostForms, (host) => {
     const expected = signTc3({
       method: request.method.toUpperCase(),
       path: queryStart < 0 ? request.url : request.url.slice(0, queryStart),
@@ -171,7 +186,7 @@ export async function authenticateV1(
 
   const given = Buffer.from(signature, 'base64');
   const signed = request.params.filter(([name]) => name !== 'Signature');
-  const matches = signedHostForms(request.host).some((host) =>
+  const matches = someHostForm(signedHostForms(request.host), (host) =>
     sameBytes(signV1(method, credential.secretKey, v1StringToSign({ method: request.method, host, path: request.path, params: signed })), given),
   );
   if (!matches) throw apiError('AuthFailure.SignatureFailure');
