@@ -91,8 +91,7 @@ export async function answerAction(
     if (!definition) throw apiError('InvalidAction', `The action \`${action}\` does not exist.`);
     const prepared = await call.prepare();
     appId = prepared.appId;
-    const params = parseParams(definition.schema, prepared.params);
-    const run = () =>
+    const answer = () =>
       definition.handler(
         {
           appId: prepared.appId,
@@ -105,9 +104,11 @@ export async function answerAction(
           pushes: deps.pushes,
           meters: deps.meters,
         },
-        params,
+        parseParams(definition.schema, prepared.params),
       );
-    const result = definition.readsStoreOnly ? await answersOf(deps).get(`${appId} ${action} ${JSON.stringify(params)}`, run, call.stamp) : await run();
+    // Keyed by the parameters as sent: parameters that were valid once are valid again, so a
+    // repeated call is answered without validating them again.
+    const result = definition.readsStoreOnly ? await answersOf(deps).get(`${appId} ${action} ${JSON.stringify(prepared.params)}`, answer, call.stamp) : await answer();
     // The handler's writes are committed; the answer waits for a cache built after them.
     if (definition.changesConfig) await deps.config.invalidate();
     response = { ...result, RequestId: requestId };

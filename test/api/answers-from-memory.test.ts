@@ -61,6 +61,16 @@ describe('answers from memory', () => {
     assert.notEqual(JSON.parse(second).Response.RequestId, JSON.parse(first).Response.RequestId);
   });
 
+  test('answers are kept by the parameters as sent: invalid ones are refused every time, never answered from memory', async () => {
+    const code = (text: string) => (JSON.parse(text) as { Response: { Error?: { Code: string } } }).Response.Error?.Code;
+    assert.equal(code(await raw('DescribeLiveDomains', { PageSize: 10, PageNum: 1 })), undefined);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(code(await raw('DescribeLiveDomains', { PageSize: 'x', PageNum: 1 })), 'InvalidParameter');
+      assert.equal(code(await raw('DescribeLiveDomains', { PageSize: 10, PageNum: 1, Bogus: 1 })), 'UnknownParameter');
+    }
+    assert.equal(code(await raw('DescribeLiveDomains', { PageSize: 10, PageNum: 1 })), undefined);
+  });
+
   test('a change is in the very next answer', async () => {
     const before = (await client.DescribeLiveCallbackTemplates()).Templates!.length;
     const { TemplateId } = await client.CreateLiveCallbackTemplate({ TemplateName: 'mem2', StreamEndNotifyUrl: 'http://127.0.0.1:9/e', CallbackKey: 'k' });
