@@ -11,7 +11,7 @@
  * then. At most `maxUnstored` events are held: beyond that, new emits are refused at once (counted)
  * so memory stays bounded. An error the statement itself causes (a constraint) is not retried.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
 import type { EventStatus, NewEvent, Outbox, TransactionHook } from '../delivery/outbox.js';
@@ -26,7 +26,13 @@ export interface EmittedEvent {
   readonly url: string;
 }
 
-export const newWebhookId = (): string => 'msg_' + randomUUID().replaceAll('-', '');
+/**
+ * A new event's webhook-id: `msg_` and 32 hex digits, the first 12 its creation time in ms, the
+ * other 20 random (80 bits). Time first, so that the unique index on events.webhook_id grows at
+ * its end: random ids put every insert on a random page of that index, and the pages an insert
+ * dirties are what its commit writes (half the time of inserting events, bench/hooks.ts).
+ */
+export const newWebhookId = (): string => 'msg_' + Date.now().toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
 
 export interface EmitOptions {
   /** Written first in the event's transaction; when it returns false, the event is not written and the emit resolves undefined. */
