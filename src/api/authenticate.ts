@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { apiError } from './errors.js';
-import { parseAuthorization, sha256Hex, signTc3, tc3Date } from './tc3.js';
+import { parseAuthorization, signTc3, tc3Date } from './tc3.js';
 import { isV1Method, signV1, v1StringToSign } from './v1-signature.js';
 
 /** Tencent refuses requests whose timestamp is more than five minutes from server time. */
@@ -125,7 +125,6 @@ export async function authenticate(
   }
   const queryStart = request.url.indexOf('?');
   const given = Buffer.from(auth.signature, 'hex');
-  const hashedPayload = sha256Hex(request.body);
   const matches = someHostForm(hostForms, (host) => {
     const expected = signTc3({
       method: request.method.toUpperCase(),
@@ -133,7 +132,6 @@ export async function authenticate(
       query: queryStart < 0 ? '' : request.url.slice(queryStart + 1),
       headers: auth.signedHeaders.map((name) => [name, name === 'host' ? host : otherHeaders.get(name)!] as const),
       payload: request.body,
-      hashedPayload,
       timestamp: request.timestamp,
       service: auth.service,
       secretKey: credential.secretKey,

@@ -14,14 +14,12 @@ interface Tc3Input {
   /** Lower-case header name → value, exactly the headers named in SignedHeaders. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly payload: Buffer | string;
-  /** sha256Hex(payload), when the caller has it already (one request checked against two host forms). */
-  readonly hashedPayload?: string;
   readonly timestamp: number;
   readonly service: string;
   readonly secretKey: string;
 }
 
-export const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 /** UTC `YYYY-MM-DD` of a Unix timestamp: the date in the credential scope. */
@@ -30,7 +28,7 @@ export const tc3Date = (timestamp: number): string => new Date(timestamp * 1000)
 export function canonicalRequest(input: Omit<Tc3Input, 'timestamp' | 'service' | 'secretKey'>): string {
   const canonicalHeaders = input.headers.map(([k, v]) => `${k}:${v}\n`).join('');
   const signedHeaders = input.headers.map(([k]) => k).join(';');
-  return [input.method, input.path, input.query, canonicalHeaders, signedHeaders, input.hashedPayload ?? sha256Hex(input.payload)].join('\n');
+  return [input.method, input.path, input.query, canonicalHeaders, signedHeaders, sha256Hex(input.payload)].join('\n');
 }
 
 export function signTc3(input: Tc3Input): string {
