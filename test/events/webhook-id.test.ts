@@ -12,10 +12,15 @@ test('msg_ and 32 hex digits, unique over 100,000', () => {
   assert.equal(new Set(ids).size, ids.length);
 });
 
-test('an id made a millisecond later sorts after', async () => {
-  const first = newWebhookId();
-  await new Promise((resolve) => setTimeout(resolve, 2));
-  const later = newWebhookId();
-  assert.ok(first < later, `${first} < ${later}`);
-  assert.ok(parseInt(later.slice(4, 16), 16) - parseInt(first.slice(4, 16), 16) >= 1, 'the first 12 digits are the time in ms');
+test('the first 12 hex digits are the creation time in ms, so ids made later sort after', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const before = Date.now();
+    const id = newWebhookId();
+    const time = parseInt(id.slice(4, 16), 16);
+    assert.ok(time >= before && time <= Date.now(), `${id}: ${time} not within [${before}, now]`);
+    ids.push(id);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  assert.deepEqual([...ids].sort(), ids);
 });
