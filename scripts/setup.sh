@@ -10,7 +10,8 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# Debian packages: build tools for the native SQLite driver; ffmpeg for screenshots, recording
+# Debian packages: build tools for the native SQLite driver and the quick-ACK addon
+# (native/tcp-quick-ack, built by npm ci); ffmpeg for screenshots, recording
 # and the ingest tests; nginx with the RTMP module for the nginx-rtmp adapter tests; chromium for
 # the console tests (driven by playwright-core, which never downloads a browser of its own);
 # PostgreSQL for the PostgreSQL suites (its initdb/pg_ctl also run the private clusters of the
