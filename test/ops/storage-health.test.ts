@@ -4,16 +4,20 @@
  * freed, the next write succeeds and /healthz is 200 again. SQLite on a tmpfs the test mounts,
  * whatever LIVEHOOK_TEST_BACKEND says: the fault is the disk's.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startLivehook, type Livehook } from '../../src/main.js';
+import { waitUntil } from '../helpers/callbacks.js';
 import { TEST_SECRET_ID, TEST_SECRET_KEY, errorCode, sdkClient } from '../helpers/livehook.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
 
 const fsys = mountTmpfs(8 * 1024 * 1024);
+const dbFile = path.join(fsys.dir, 'livehook.db');
 let livehook: Livehook | undefined;
 
 after(async () => {
@@ -36,7 +40,7 @@ test('disk full while running: API write fails with SQLITE_FULL, /healthz 503 wi
   const logLines: string[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
   const config = loadConfig(
-    { dataDir: fsys.dir, databaseUrl: `sqlite:${path.join(fsys.dir, 'livehook.db')}`, host: '127.0.0.1', httpPort: 0, rtmpPort: 0 },
+    { dataDir: fsys.dir, databaseUrl: `sqlite:${dbFile}`, host: '127.0.0.1', httpPort: 0, rtmpPort: 0 },
     {},
   );
   livehook = await startLivehook(config, { env: { LIVEHOOK_SECRET_ID: TEST_SECRET_ID, LIVEHOOK_SECRET_KEY: TEST_SECRET_KEY }, log });
@@ -48,9 +52,19 @@ test('disk full while running: API write fails with SQLITE_FULL, /healthz 503 wi
   assert.equal((await health(url)).status, 200);
   assert.equal(await metric(url, 'livehook_storage_fault'), 0);
 
+  // Writes go on while they fit in space SQLite already holds: the WAL file is reused from its start
+  // after each checkpoint, and the one start-up left (~450 KB) could hold every template the
+  // account may have (50) when the background checkpointer kept resetting it, so the loop below
+  // ended on ConfOutLimit instead of the full disk. Emptied first, the WAL has no room to reuse.
+  const walFile = new SQLite(dbFile);
+  try {
+    await waitUntil(() => (walFile.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy === 0, { what: 'a WAL truncation no reader holds up' });
+  } finally {
+    walFile.close();
+  }
+  assert.equal(fs.statSync(`${dbFile}-wal`).size, 0);
   fsys.fill();
-  // Writes go on while they fit in space SQLite already holds (the WAL file is reused once its
-  // pages are checkpointed); the first that needs a new block fails.
+  // The first write that needs a new block fails: here, the first write.
   const writtenWhileFull: string[] = [];
   let failure = '';
   for (let i = 0; i < 1000 && !failure; i++) {
@@ -58,6 +72,7 @@ test('disk full while running: API write fails with SQLITE_FULL, /healthz 503 wi
     failure = await errorCode(create(name)).catch(() => (writtenWhileFull.push(name), ''));
   }
   assert.equal(failure, 'InternalError');
+  assert.deepEqual(writtenWhileFull, [], 'with the WAL emptied, the first write needs a new block');
 
   const unhealthy = await health(url);
   assert.equal(unhealthy.status, 503);
