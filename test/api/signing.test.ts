@@ -15,6 +15,7 @@ import { signV1, v1StringToSign } from '../../src/api/v1-signature.js';
 import { ApiError } from '../../src/api/errors.js';
 import { TEST_SECRET_ID, TEST_SECRET_KEY, startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
 import {
+  AHEAD_OF_WINDOW,
   flatten,
   formEncode,
   nowSeconds,
@@ -354,7 +355,7 @@ describe('signed requests over HTTP (replay guard on)', () => {
 
   test('TC3: expired timestamp, wrong key, token, language, region', async () => {
     failed(await tc3({ timestamp: nowSeconds() - 301 }), 'AuthFailure.SignatureExpire');
-    failed(await tc3({ method: 'GET', timestamp: nowSeconds() + 301 }), 'AuthFailure.SignatureExpire');
+    failed(await tc3({ method: 'GET', timestamp: nowSeconds() + AHEAD_OF_WINDOW }), 'AuthFailure.SignatureExpire');
     failed(await tc3({ secretKey: 'wrong' }), 'AuthFailure.SignatureFailure');
     failed(await tc3({ headers: { 'x-tc-token': 'session-token' } }), 'AuthFailure.TokenFailure');
     ok(await tc3({ headers: { 'x-tc-token': '' } }));
@@ -394,7 +395,7 @@ describe('signed requests over HTTP (replay guard on)', () => {
     failed(await v1({ tamper: (p) => p.map(([k, v]) => [k, k === 'PageSize' ? '3' : v]) , params: { PageSize: 2 } }), 'AuthFailure.SignatureFailure');
     failed(await v1({ tamper: (p) => p.map(([k, v]) => [k, k === 'Signature' ? 'AAAA' : v]) }), 'AuthFailure.SignatureFailure');
     failed(await v1({ timestamp: nowSeconds() - 301 }), 'AuthFailure.SignatureExpire');
-    failed(await v1({ method: 'POST', timestamp: nowSeconds() + 301 }), 'AuthFailure.SignatureExpire');
+    failed(await v1({ method: 'POST', timestamp: nowSeconds() + AHEAD_OF_WINDOW }), 'AuthFailure.SignatureExpire');
     failed(await v1({ secretId: 'AKIDunknown000000000000000000000000' }), 'AuthFailure.SecretIdNotFound');
     for (const name of ['Nonce', 'Timestamp', 'SecretId', 'Signature', 'Version']) {
       failed(await v1({ tamper: (p) => p.filter(([k]) => k !== name) }), 'MissingParameter');

@@ -12,6 +12,12 @@ const hmacSha256 = (key: string | Buffer, data: string): Buffer => createHmac('s
 export const utcDate = (timestamp: number): string => new Date(timestamp * 1000).toISOString().slice(0, 10);
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/**
+ * Seconds ahead that are outside the 300 s window however late the server reads its clock: one
+ * second more (301) comes back to 300 when a second boundary passes before the server looks. The
+ * exact bound is tested with a fixed clock (tc3.test.ts, authenticate()).
+ */
+export const AHEAD_OF_WINDOW = 330;
 
 /**
  * RFC 3986 percent-encoding, as the v3 page asks for the canonical query string: everything but
