@@ -18,7 +18,7 @@ import { StoreUnavailableError } from '../../src/events/emit.js';
 import { bindDomain, callAction, forStream, sleep, startEvent, streamContext } from '../helpers/callbacks.js';
 import { startTestLivehook, type TestLivehook } from '../helpers/livehook.js';
 import { Receiver } from '../helpers/receiver.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { emptyWal, mountTmpfs } from '../helpers/tmpfs.js';
 
 const DOMAIN = 'push.diskfull.example.com';
 const STREAMS = ['full_a', 'full_b', 'full_c'];
@@ -36,14 +36,20 @@ after(async () => {
   fsys.unmount();
 });
 
-/** Fills the disk, then writes through the API until the store refuses (writes that still fit in SQLite's WAL use the last of it). */
+/**
+ * Fills the disk, the WAL emptied first (helpers/tmpfs.ts), then writes through the API until the
+ * store refuses: InternalError, not a limit of the account's (which would leave the disk unproven).
+ */
 async function fillUntilRefused(lh: TestLivehook, rx: Receiver): Promise<void> {
+  await emptyWal(path.join(mountDir, 'livehook.db'));
   fsys.fill();
   for (let i = 0; i < 200; i++) {
     try {
       await callAction(lh.client(), 'CreateLiveCallbackTemplate', { TemplateName: `fill_${Date.now()}_${i}`, StreamBeginNotifyUrl: rx.url(`/${'x'.repeat(2000)}`) });
-    } catch {
-      return;
+    } catch (rawError) {
+      const code = (rawError as { code?: string }).code;
+      if (code === 'InternalError') return;
+      throw new Error(`a write on the full disk failed with ${code ?? String(rawError)}, not the store's InternalError`, { cause: rawError });
     }
   }
   throw new Error('the store still accepts writes on a full disk');

@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { waitUntil } from './callbacks.js';
 import { tempDir } from './livehook.js';
 
 export interface SmallFilesystem {
@@ -64,4 +66,22 @@ export function mountTmpfs(sizeBytes: number): SmallFilesystem {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Empties a running livehook's SQLite WAL (a TRUNCATE checkpoint on a connection of the test's own,
+ * retried while a reader holds it up), so that after `fill()` its next write needs a new block.
+ * Without it, writes go on in the space the WAL already holds: SQLite reuses it from its start
+ * after each checkpoint, and start-up alone leaves ~450 KB, room for every template an account may
+ * have, so a loop of writes could end on that limit instead of the full disk.
+ */
+export async function emptyWal(dbFile: string): Promise<void> {
+  const db = new SQLite(dbFile);
+  try {
+    await waitUntil(() => (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy === 0, { what: 'a WAL truncation no reader holds up' });
+  } finally {
+    db.close();
+  }
+  const size = fs.statSync(`${dbFile}-wal`).size;
+  if (size !== 0) throw new Error(`the WAL still holds ${size} bytes after a TRUNCATE checkpoint`);
 }

@@ -4,17 +4,14 @@
  * freed, the next write succeeds and /healthz is 200 again. SQLite on a tmpfs the test mounts,
  * whatever LIVEHOOK_TEST_BACKEND says: the fault is the disk's.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startLivehook, type Livehook } from '../../src/main.js';
-import { waitUntil } from '../helpers/callbacks.js';
 import { TEST_SECRET_ID, TEST_SECRET_KEY, errorCode, sdkClient } from '../helpers/livehook.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { emptyWal, mountTmpfs } from '../helpers/tmpfs.js';
 
 const fsys = mountTmpfs(8 * 1024 * 1024);
 const dbFile = path.join(fsys.dir, 'livehook.db');
@@ -52,17 +49,8 @@ test('disk full while running: API write fails with SQLITE_FULL, /healthz 503 wi
   assert.equal((await health(url)).status, 200);
   assert.equal(await metric(url, 'livehook_storage_fault'), 0);
 
-  // Writes go on while they fit in space SQLite already holds: the WAL file is reused from its start
-  // after each checkpoint, and the one start-up left (~450 KB) could hold every template the
-  // account may have (50) when the background checkpointer kept resetting it, so the loop below
-  // ended on ConfOutLimit instead of the full disk. Emptied first, the WAL has no room to reuse.
-  const walFile = new SQLite(dbFile);
-  try {
-    await waitUntil(() => (walFile.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy === 0, { what: 'a WAL truncation no reader holds up' });
-  } finally {
-    walFile.close();
-  }
-  assert.equal(fs.statSync(`${dbFile}-wal`).size, 0);
+  // Emptied, the WAL holds no space that writes could reuse (helpers/tmpfs.ts).
+  await emptyWal(dbFile);
   fsys.fill();
   // The first write that needs a new block fails: here, the first write.
   const writtenWhileFull: string[] = [];
