@@ -2,7 +2,7 @@
  * One builder per event type. Each takes livehook's own names (camelCase, milliseconds) and
  * returns a LiveEvent: where it happened plus the exact Tencent payload.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUint64 } from './random-pool.js';
 import type {
   AbnormalEvent,
   ExceptionLevel,
@@ -83,7 +83,7 @@ export const pushEnded = (
 });
 
 /** Tencent's `sequence` and `record_file_id` are decimal strings; 63 random bits keep one positive and unique. */
-export const randomDecimalId = (): string => BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
+export const randomDecimalId = (): string => BigInt.asUintN(63, randomUint64()).toString();
 
 export interface RecordFileInfo {
   readonly recordFileId: string;

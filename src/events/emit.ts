@@ -11,13 +11,13 @@
  * then. At most `maxUnstored` events are held: beyond that, new emits are refused at once (counted)
  * so memory stays bounded. An error the statement itself causes (a constraint) is not retried.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConfigCache } from '../bindings/config-cache.js';
 import type { EventStatus, NewEvent, Outbox, TransactionHook } from '../delivery/outbox.js';
 import { isTransientStorageError } from '../store/storage-errors.js';
 import type { LiveEvent } from './builders.js';
 import { callbackUrlFor } from './callback-url.js';
+import { randomHex } from './random-pool.js';
 
 export interface EmittedEvent {
   readonly eventId: number;
@@ -32,7 +32,7 @@ export interface EmittedEvent {
  * its end: random ids put every insert on a random page of that index, and the pages an insert
  * dirties are what its commit writes (half the time of inserting events, bench/hooks.ts).
  */
-export const newWebhookId = (): string => 'msg_' + Date.now().toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
+export const newWebhookId = (): string => 'msg_' + Date.now().toString(16).padStart(12, '0') + randomHex(10);
 
 export interface EmitOptions {
   /** Written first in the event's transaction; when it returns false, the event is not written and the emit resolves undefined. */
