@@ -118,7 +118,9 @@ export async function startLivehook(
   };
   // One client for remote push authentication, SendTestCallback and deliveries, unless deliveries have their own thread.
   const callbackHttp = createCallbackHttpClient(httpOptions);
-  const sender = config.callbackSenderThread ? startSenderThread(httpOptions, log.child({ part: 'delivery' })) : sendWith(callbackHttp);
+  const sender = config.callbackSenderThread
+    ? startSenderThread({ ...httpOptions, perHostConcurrency: config.callbackConcurrencyPerHost }, log.child({ part: 'delivery' }))
+    : sendWith(callbackHttp);
   const dispatcher = new Dispatcher({
     outbox,
     sender,

@@ -13,7 +13,9 @@
  * Invariant: every claimed delivery ends recorded (delivered / retry / failed) or released.
  *
  * Isolation: each host has at most `perHostConcurrency` attempts in flight; claimed rows beyond
- * that wait in the host's own local queue. A host holding `perHostConcurrency × HOST_QUEUE_FACTOR`
+ * that wait in the host's own local queue. A sender that keeps that cap itself (the sender thread)
+ * is handed a host's rows at once and queues them there, so that the time an attempt spends
+ * passing between threads does not hold one of the receiver's slots. A host holding `perHostConcurrency × HOST_QUEUE_FACTOR`
  * claimed rows is left out of claims until half of them are done, so a receiver that never
  * answers holds a bounded number of rows and slots, and claims keep flowing to everyone else.
  * Claims are made in batches, only when a whole batch fits under `maxClaimed`: one claim per
@@ -24,7 +26,7 @@
  * taken by another claim while this process still means to send it.
  */
 import type { Logger } from 'pino';
-import type { CallbackSender } from './callback-sender.js';
+import type { CallbackSender, SentAttempt } from './callback-sender.js';
 import type { CallbackResult } from './http-client.js';
 import type { AttemptOutcome, AttemptVerdict, ClaimedDelivery, Outbox } from './outbox.js';
 import { targetHostOf } from './outbox-sql.js';
@@ -70,6 +72,8 @@ interface HostLane {
 export class Dispatcher {
   readonly #o: Required<Omit<DispatcherOptions, 'onRecorded'>> & Pick<DispatcherOptions, 'onRecorded'>;
   readonly #hostLimit: number;
+  /** Attempts launched per host at once: the cap itself, or the host's whole share when the sender keeps the cap. */
+  readonly #launchLimit: number;
   #mode: Mode = 'idle';
   #loop: Promise<void> | undefined;
   #wakeSignal: (() => void) | undefined;
@@ -98,6 +102,7 @@ export class Dispatcher {
       ...options,
     };
     this.#hostLimit = this.#o.perHostConcurrency * HOST_QUEUE_FACTOR;
+    this.#launchLimit = this.#o.sender.perHostConcurrency === undefined ? this.#o.perHostConcurrency : this.#hostLimit;
   }
 
   get inFlight(): number {
@@ -234,7 +239,7 @@ export class Dispatcher {
     this.#held.add(delivery.id);
     let lane = this.#lanes.get(delivery.targetHost);
     if (!lane) this.#lanes.set(delivery.targetHost, (lane = { active: 0, queue: [] }));
-    if (lane.active < this.#o.perHostConcurrency) this.#launch(delivery, lane);
+    if (lane.active < this.#launchLimit) this.#launch(delivery, lane);
     else lane.queue.push(delivery);
   }
 
@@ -255,17 +260,17 @@ export class Dispatcher {
   }
 
   async #attempt(delivery: ClaimedDelivery): Promise<void> {
-    const startedAt = Date.now();
-    const { url, payload, callbackKey, webhookId } = delivery;
-    let result: CallbackResult;
+    const { url, targetHost: host, payload, callbackKey, webhookId } = delivery;
+    let sent: SentAttempt;
     try {
-      result = await this.#o.sender.send({ url, payload, callbackKey, webhookId, startedAt }, this.#abort.signal);
+      sent = await this.#o.sender.send({ url, host, payload, callbackKey, webhookId }, this.#abort.signal);
     } catch (rawError) {
       // Aborted at shutdown: not a failed delivery. Give the row back for the next start.
       this.#o.log.debug({ err: rawError, deliveryId: delivery.id }, 'attempt aborted; releasing');
       await this.#o.outbox.release([delivery.id]);
       return;
     }
+    const { startedAt, result } = sent;
     this.#pending.push({ delivery, startedAt, result, verdict: this.#verdict(delivery, result) });
     void this.#flush();
   }

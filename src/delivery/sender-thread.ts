@@ -1,9 +1,11 @@
 /**
  * Callback attempts signed and posted on a thread of their own, so that HTTP to receivers (request
  * writing, response parsing, TLS) and signing use the second core while the event loop keeps the
- * outbox, the hooks and the API. The dispatcher still decides everything (claims, order, per-host
- * caps, leases, recording): the thread only turns an attempt into a result, so durability and
- * ordering are exactly as without it.
+ * outbox, the hooks and the API. The dispatcher still decides what is sent (claims, order, leases,
+ * recording): the thread only turns an attempt into a result, so durability and ordering are
+ * exactly as without it. The one thing the thread keeps is the per-host cap: a receiver's slot is
+ * busy while its request is out, not while the request or its answer waits to cross between
+ * threads (with the cap counted in the dispatcher, those hops held a slot and halved throughput).
  *
  * Attempts go over in batches (one message per turn of the event loop) and results come back the
  * same way. Should the thread die, the attempts it held are rejected (the dispatcher releases
@@ -14,12 +16,11 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { startWorker } from '../worker-thread.js';
-import type { CallbackAttempt, CallbackSender } from './callback-sender.js';
-import type { CallbackHttpClientOptions, CallbackResult } from './http-client.js';
-import type { FromSender, ToSender } from './sender-protocol.js';
+import type { CallbackAttempt, CallbackSender, SentAttempt } from './callback-sender.js';
+import type { FromSender, SenderWorkerData, ToSender } from './sender-protocol.js';
 
 interface Waiting {
-  readonly resolve: (result: CallbackResult) => void;
+  readonly resolve: (sent: SentAttempt) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -28,7 +29,8 @@ export class SenderThreadStoppedError extends Error {
 }
 
 export function startSenderThread(
-  options: CallbackHttpClientOptions,
+  /** The thread's HTTP client options and the per-host cap it keeps. */
+  options: SenderWorkerData,
   log: Logger,
   /** How the thread is started (tests keep a handle on it). */
   start: typeof startWorker = startWorker,
@@ -76,10 +78,10 @@ export function startSenderThread(
     if (worker) return worker;
     const started = start(import.meta.url, 'sender-worker', { workerData: options });
     started.on('message', (message: FromSender) => {
-      for (const { id, result } of message.results) {
+      for (const { id, sent } of message.results) {
         const w = waiting.get(id);
         waiting.delete(id);
-        w?.resolve(result);
+        w?.resolve(sent);
       }
       if (waiting.size === 0) started.unref();
     });
@@ -99,14 +101,15 @@ export function startSenderThread(
   // milliseconds that the first callbacks would otherwise wait. Idle, it keeps nothing alive.
   thread().unref();
   return {
+    perHostConcurrency: options.perHostConcurrency,
     send(attempt, signal) {
       if (closing) return Promise.reject(new SenderThreadStoppedError('the callback sender is closed'));
       if (signal?.aborted) return Promise.reject(signal.reason);
       const id = nextId++;
       if (signal) abortable(signal).add(id);
-      return new Promise<CallbackResult>((resolve, reject) => {
+      return new Promise<SentAttempt>((resolve, reject) => {
         waiting.set(id, {
-          resolve: (result) => (signal && bySignal.get(signal)?.delete(id), resolve(result)),
+          resolve: (sent) => (signal && bySignal.get(signal)?.delete(id), resolve(sent)),
           reject: (error) => (signal && bySignal.get(signal)?.delete(id), reject(error)),
         });
         if (outgoing.length === 0) setImmediate(flush);

@@ -40,18 +40,20 @@ async function receiver(t: TestContext, delayMs = 0) {
 
 const attempt = (url: string, n: number) => ({
   url,
+  host: new URL(url).host,
   payload: `{"event_type":1,"stream_id":"s${n}"}`,
   callbackKey: 'senderKey',
   webhookId: `msg_${n}`,
-  startedAt: Date.now(),
 });
+
+const options = { allowPrivate: true, perHostConcurrency: 16 };
 
 test('attempts posted from the thread arrive signed, each with its own result', async (t) => {
   const target = await receiver(t);
-  const sender = startSenderThread({ allowPrivate: true }, silent);
+  const sender = startSenderThread(options, silent);
   t.after(() => sender.close());
-  const results = await Promise.all(Array.from({ length: 50 }, (_, n) => sender.send(attempt(target.url, n))));
-  assert.ok(results.every((r) => r.ok && r.status === 200));
+  const sent = await Promise.all(Array.from({ length: 50 }, (_, n) => sender.send(attempt(target.url, n))));
+  assert.ok(sent.every(({ result }) => result.ok && result.status === 200));
   assert.equal(target.got.length, 50);
   for (const { headers, body } of target.got) {
     const parsed = JSON.parse(body) as { t: number; sign: string; stream_id: string };
@@ -63,11 +65,44 @@ test('attempts posted from the thread arrive signed, each with its own result', 
   }
 });
 
+test('the thread keeps the per-host cap: the receiver never sees more at once, and each attempt is signed when it starts', async (t) => {
+  // Answers after 150 ms, counting the requests open at once.
+  let open = 0;
+  let most = 0;
+  const timestamps = new Map<string, number>();
+  const server = createServer((req, res) => {
+    open++;
+    most = Math.max(most, open);
+    req.resume();
+    req.on('end', () => {
+      timestamps.set(req.headers['webhook-id'] as string, Number(req.headers['webhook-timestamp']));
+      setTimeout(() => (open--, res.end('{"code":0}')), 150);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
+  const sender = startSenderThread({ allowPrivate: true, perHostConcurrency: 3 }, silent);
+  t.after(() => sender.close());
+  assert.equal(sender.perHostConcurrency, 3, 'the dispatcher hands this sender whole host queues');
+
+  const sent = await Promise.all(Array.from({ length: 9 }, (_, n) => sender.send(attempt(url, n))));
+  assert.ok(sent.every(({ result }) => result.ok));
+  assert.equal(most, 3, 'at most 3 requests open at once');
+  // Three waves 150 ms apart: the last wave started ≥ 300 ms after the first, and says so.
+  const starts = sent.map((s) => s.startedAt).sort((a, b) => a - b);
+  assert.ok(starts[8]! - starts[0]! >= 290, `starts spread ${starts[8]! - starts[0]!} ms`);
+  sent.forEach(({ startedAt }, n) => assert.equal(timestamps.get(`msg_${n}`), Math.floor(startedAt / 1000), 'signed with the start it reports'));
+});
+
 test('the SSRF guard applies in the thread: a loopback receiver is refused by default', async (t) => {
   const target = await receiver(t);
-  const sender = startSenderThread({}, silent);
+  const sender = startSenderThread({ perHostConcurrency: 16 }, silent);
   t.after(() => sender.close());
-  const result = await sender.send(attempt(target.url, 1));
+  const { result } = await sender.send(attempt(target.url, 1));
   assert.equal(result.ok, false);
   assert.equal(!result.ok && result.kind, 'blocked-address');
   assert.equal(target.got.length, 0);
@@ -75,7 +110,7 @@ test('the SSRF guard applies in the thread: a loopback receiver is refused by de
 
 test('an aborted attempt rejects at once, without waiting for the receiver', async (t) => {
   const target = await receiver(t, 5_000);
-  const sender = startSenderThread({ allowPrivate: true }, silent);
+  const sender = startSenderThread(options, silent);
   t.after(() => sender.close());
   const abort = new AbortController();
   const sent = sender.send(attempt(target.url, 1), abort.signal);
@@ -89,7 +124,7 @@ test('an aborted attempt rejects at once, without waiting for the receiver', asy
 test('a thread that dies rejects the attempts it held; the next attempt starts a new thread', async (t) => {
   const target = await receiver(t, 5_000);
   const threads: Worker[] = [];
-  const sender = startSenderThread({ allowPrivate: true }, silent, (...args) => {
+  const sender = startSenderThread(options, silent, (...args) => {
     const worker = startWorker(...args);
     threads.push(worker);
     return worker;
@@ -101,7 +136,7 @@ test('a thread that dies rejects the attempts it held; the next attempt starts a
   await assert.rejects(held, SenderThreadStoppedError);
 
   const quick = await receiver(t);
-  const result = await sender.send(attempt(quick.url, 2));
+  const { result } = await sender.send(attempt(quick.url, 2));
   assert.ok(result.ok);
   assert.equal(threads.length, 2, 'a new thread');
 });
