@@ -156,6 +156,8 @@ export interface BenchLivehookOptions {
   readonly callbackTimeoutMs: number;
   /** A PostgreSQL database for this livehook alone; default SQLite in the temp dir. */
   readonly databaseUrl?: string;
+  /** `--callback-sender-thread`: sign and post on a thread of its own. */
+  readonly senderThread?: boolean;
 }
 
 /** In-process livehook (SQLite in a temp dir, or the given database) with one push domain → template → URL per target. */
@@ -174,6 +176,7 @@ export async function startBenchLivehook(options: BenchLivehookOptions): Promise
       callbackTimeoutMs: options.callbackTimeoutMs,
       // Black-holed attempts are aborted at close instead of holding the bench up.
       shutdownTimeoutMs: 2000,
+      callbackSenderThread: options.senderThread ?? false,
     },
     {},
   );
