@@ -455,6 +455,14 @@ try {
     console.log(`   claim queries per 1,000 events: ${fmt(r.claimsPer1000, 1)}`);
     const ratio = r.perSecond / bareLimit;
     if (!Number.isNaN(bareLimit)) console.log(`   ratio to bare HTTP limit: ${fmt(ratio * 100, 1)} % (goal ≥ 40 %)`);
+    // What the CPU alone allows: if this process and the receiver had every core, at today's cost per event.
+    const receiverMicros = ((r.receiverCpuPercent / 100) * r.seconds * 1e6) / r.events;
+    const bound = (os.cpus().length * 1e6) / (r.cpuMicrosPerEvent + receiverMicros);
+    console.log(
+      `   CPU bound: ${fmt(r.cpuMicrosPerEvent)} µs (this process: emits and livehook) + ${fmt(receiverMicros)} µs (receiver) per event ` +
+        `allow at most ${fmt(bound)} events/s on ${os.cpus().length} cores` +
+        (Number.isNaN(bareLimit) ? '' : ` = ${fmt((bound / bareLimit) * 100, 1)} % of the bare limit`),
+    );
     summary.push([`livehook durable (${SETUP})`, `${fmt(r.perSecond)} events/s`, `floor ≥ 5,000: ${r.perSecond >= 5000 ? 'met' : 'MISSED'}`]);
     if (!Number.isNaN(bareLimit)) summary.push(['  ÷ bare HTTP limit', `${fmt(ratio * 100, 1)} %`, `goal ≥ 40 %: ${ratio >= 0.4 ? 'met' : 'MISSED'}`]);
     summary.push(['  emit (durable ack) rate', `${fmt(r.events / r.ackSeconds)} events/s`, '']);
