@@ -12,10 +12,10 @@
  *   are told apart by `kind`, not by message text.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { EventEmitter } from 'node:events';
 import { isIP, isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
+import { PostExchange } from './post-exchange.js';
 
 /** Whole-attempt deadline (Tencent waits 20 s for a callback response). */
 export const DEFAULT_TIMEOUT_MS = 20_000;
@@ -31,7 +31,6 @@ export interface CallbackSuccess {
   status: number;
   latencyMs: number;
   responseExcerpt: string;
-  headers: Record<string, string>;
 }
 
 export interface CallbackFailure {
@@ -244,6 +243,11 @@ function failureKindOf(error: unknown): CallbackFailureKind {
   return 'connect';
 }
 
+/** An abort reason as an Error, which undici's controller takes. */
+function reasonOf(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
+}
+
 function messageOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as NodeJS.ErrnoException).code;
@@ -261,47 +265,10 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Number.isNaN(dateMs) ? undefined : Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
-/** Reads at most RESPONSE_EXCERPT_BYTES; leaving the loop early destroys the stream unread. */
-async function readExcerpt(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= RESPONSE_EXCERPT_BYTES) break;
-  }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
-}
-
 /** `URL.hostname` keeps IPv6 brackets; returns the bare address, or null for a host name. */
 function ipLiteralOf(hostname: string): string | null {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   return isIP(bare) ? bare : null;
-}
-
-/**
- * A request's own abort handle. undici accepts an EventEmitter with `aborted`/`reason` as its
- * `signal`; an AbortController (an EventTarget) costs several times more to create and listen
- * on, which shows at thousands of callbacks per second.
- */
-class RequestAbort extends EventEmitter {
-  aborted = false;
-  reason: unknown;
-
-  abort(reason?: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,12 +291,12 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
   // The caller's signal (one shutdown signal for every attempt) gets one 'abort' listener per
   // client, which aborts the requests in flight: an EventTarget walks all its listeners on every
   // add and remove, and thousands of requests may be in flight.
-  const inFlight = new WeakMap<AbortSignal, Set<RequestAbort>>();
-  function follow(signal: AbortSignal, request: RequestAbort): () => void {
+  const inFlight = new WeakMap<AbortSignal, Set<PostExchange>>();
+  function follow(signal: AbortSignal, request: PostExchange): () => void {
     let requests = inFlight.get(signal);
     if (!requests) {
-      const created = new Set<RequestAbort>();
-      signal.addEventListener('abort', () => { for (const r of created) r.abort(signal.reason); }, { once: true });
+      const created = new Set<PostExchange>();
+      signal.addEventListener('abort', () => { for (const r of created) r.abort(reasonOf(signal)); }, { once: true });
       inFlight.set(signal, (requests = created));
     }
     requests.add(request);
@@ -360,33 +327,24 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
       return { ok: false, kind: 'blocked-address', latencyMs: 0, message: `${literal} is a refused address` };
     }
 
-    const controller = new RequestAbort();
+    const request = new PostExchange(RESPONSE_EXCERPT_BYTES);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      request.abort(new Error(`no complete response within ${timeoutMs} ms`));
     }, timeoutMs);
-    const unfollow = signal ? follow(signal, controller) : undefined;
+    const unfollow = signal ? follow(signal, request) : undefined;
 
     try {
-      const response = await agent.request({
+      const { status, retryAfter, excerpt: responseExcerpt } = await request.send(agent, {
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method: 'POST',
         headers,
         body,
-        signal: controller,
       });
-      const responseExcerpt = await readExcerpt(response.body);
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) {
-        return { ok: true, status, latencyMs: elapsed(), responseExcerpt, headers: flattenHeaders(response.headers) };
-      }
-      const retryAfterHeader = response.headers['retry-after'];
-      const retryAfterSeconds = parseRetryAfter(
-        Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader,
-        Date.now(),
-      );
+      if (status >= 200 && status < 300) return { ok: true, status, latencyMs: elapsed(), responseExcerpt };
+      const retryAfterSeconds = parseRetryAfter(retryAfter, Date.now());
       return {
         ok: false,
         kind: 'status',

@@ -59,7 +59,7 @@ class FakeHttp implements CallbackHttpClient {
   async close(): Promise<void> {}
 }
 
-const ok = (): CallbackResult => ({ ok: true, status: 200, latencyMs: 1, responseExcerpt: '', headers: {} });
+const ok = (): CallbackResult => ({ ok: true, status: 200, latencyMs: 1, responseExcerpt: '' });
 const status = (code: number): CallbackResult => ({ ok: false, kind: 'status', status: code, latencyMs: 1, message: `HTTP ${code}` });
 
 function dispatcher(outbox: MemoryOutbox, http: CallbackHttpClient, options: Partial<DispatcherOptions> = {}): Dispatcher {

@@ -36,7 +36,7 @@ const event = (orderKey: string | null = null): NewEvent => ({
 const delivered = (delivery: ClaimedDelivery): AttemptOutcome => ({
   delivery,
   startedAt: Date.now(),
-  result: { ok: true, status: 200, latencyMs: 1, responseExcerpt: '', headers: {} },
+  result: { ok: true, status: 200, latencyMs: 1, responseExcerpt: '' },
   verdict: { kind: 'delivered' },
 });
 
