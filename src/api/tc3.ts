@@ -3,7 +3,7 @@
  * Pure functions: `signTc3` computes a signature from the canonical parts; `parseAuthorization`
  * reads the header. The request-level checks (clock skew, key lookup) live in authenticate.ts.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
 
@@ -19,7 +19,7 @@ interface Tc3Input {
   readonly secretKey: string;
 }
 
-const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const sha256Hex = (data: Buffer | string): string => hash('sha256', data, 'hex');
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 /** UTC `YYYY-MM-DD` of a Unix timestamp: the date in the credential scope. */

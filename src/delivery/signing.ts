@@ -7,14 +7,14 @@
  *   so a captured request cannot be replayed with a different body.
  * Both use the template's CallbackKey; with no key, neither is sent.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** How long a Tencent `t` stays valid after sending, in seconds (Tencent uses 600). */
 export const SIGNATURE_VALIDITY_SECONDS = 600;
 
 /** Tencent `sign`: lowercase hex md5 of the key followed by the decimal `t`. */
 export function tencentSign(callbackKey: string, t: number): string {
-  return createHash('md5').update(callbackKey + String(t)).digest('hex');
+  return hash('md5', callbackKey + String(t), 'hex');
 }
 
 /** Tencent `t`: the Unix second at which the signature expires. */

@@ -2,7 +2,7 @@
  * Push authentication, as Tencent does it: `txSecret = md5(key + StreamName + txTime)` with
  * `txTime` the expiry as hex Unix seconds (either case), valid for `AuthDelta` seconds more; the master or the backup key may sign. Pure: no clock, no I/O.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 export interface PushAuthConfig {
   readonly enabled: boolean;
@@ -14,7 +14,7 @@ export interface PushAuthConfig {
 export type PushAuthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export const pushSecret = (key: string, stream: string, txTime: string): string =>
-  createHash('md5').update(key + stream + txTime).digest('hex');
+  hash('md5', key + stream + txTime, 'hex');
 
 /** `txTime` → Unix seconds; it is hex, as Tencent documents (`5C271099`, `5c2acacc`). */
 export function parseTxTime(txTime: string): number | undefined {

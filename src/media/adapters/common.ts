@@ -9,7 +9,7 @@
  * hook that reaches an instance other than the one its publish reached ends the session through
  * the store (`endedElsewhere`).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -38,7 +38,7 @@ export const HOOK_TOKEN_HEADER = 'x-livehook-hook-token';
 /** Constant-time comparison (both sides hashed first, so their lengths leak nothing either). */
 export function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given || !expected) return false;
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  const digest = (s: string) => hash('sha256', s, 'buffer');
   return timingSafeEqual(digest(given), digest(expected));
 }
 
