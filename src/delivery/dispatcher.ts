@@ -15,9 +15,10 @@
  * Isolation: each host has at most `perHostConcurrency` attempts in flight; claimed rows beyond
  * that wait in the host's own local queue. A sender that keeps that cap itself (the sender thread)
  * is handed a host's rows at once and queues them there, so that the time an attempt spends
- * passing between threads does not hold one of the receiver's slots. A host holding `perHostConcurrency × HOST_QUEUE_FACTOR`
- * claimed rows is left out of claims until half of them are done, so a receiver that never
- * answers holds a bounded number of rows and slots, and claims keep flowing to everyone else.
+ * passing between threads does not hold one of the receiver's slots. A host holding
+ * `perHostConcurrency × HOST_QUEUE_FACTOR` claimed rows is left out of claims until half of them
+ * are done, so a receiver that never answers holds a bounded number of rows and slots, and claims
+ * keep flowing to everyone else.
  * Claims are made in batches, only when a whole batch fits under `maxClaimed`: one claim per
  * batch, not one per finished attempt.
  *
