@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { sendWith } from '../../src/delivery/callback-sender.js';
+import { sendWith, type CallbackSender } from '../../src/delivery/callback-sender.js';
 import { Dispatcher, HOST_QUEUE_FACTOR, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import type { CallbackHttpClient, CallbackResult } from '../../src/delivery/http-client.js';
 import type { NewEvent } from '../../src/delivery/outbox.js';
@@ -162,6 +162,38 @@ describe('dispatcher on the in-memory outbox', () => {
 
       release();
       await until('every event delivered', () => http.sent.length === hostLimit + 8 + 4 + 1);
+    } finally {
+      release();
+      await d.stop(1000);
+    }
+  });
+
+  test('a sender that keeps the per-host cap itself is handed the host\'s whole share of rows at once', async () => {
+    const outbox = new MemoryOutbox();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let handed = 0;
+    const sender: CallbackSender = {
+      perHostConcurrency: 2,
+      send: async () => {
+        handed++;
+        await gate;
+        return { startedAt: Date.now(), result: ok() };
+      },
+      close: async () => {},
+    };
+    const perHostConcurrency = 2;
+    const hostLimit = perHostConcurrency * HOST_QUEUE_FACTOR;
+    const d = new Dispatcher({ outbox, sender, log: silent, schedule: 'tencent', leaseMs: 30_000, idlePollMs: 20, perHostConcurrency });
+    await outbox.enqueue(Array.from({ length: hostLimit + 5 }, () => event('http://receiver.example.com/cb', null)));
+    d.start();
+    try {
+      await until('the host share handed over', () => handed === hostLimit);
+      await sleep(50);
+      assert.equal(handed, hostLimit, 'the host queue, not the cap of 2: the sender queues them itself');
+      release();
+      await until('every event recorded', () => outbox.queued === 0);
+      assert.equal(handed, hostLimit + 5);
     } finally {
       release();
       await d.stop(1000);
