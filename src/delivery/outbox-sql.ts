@@ -12,8 +12,10 @@
  * All multi-row work is set-based (`IN (…)` over chunks) because per-row statements dominate
  * the cost at thousands of events per second.
  */
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../store/database.js';
+import { precompiled } from '../store/precompiled.js';
+import type { DeliveriesTable, DeliveryAttemptsTable, EventsTable } from '../store/schema.js';
 import { transact, type Trx } from '../store/transact.js';
 import type { AttemptOutcome, Backlog, ClaimedDelivery, NewEvent, Outbox, ResendItem } from './outbox.js';
 
@@ -67,6 +69,32 @@ export const toClaimed = (r: ClaimRow): ClaimedDelivery => ({
   orderKey: r.order_key,
 });
 
+// The statements every event goes through, compiled once per row count (store/precompiled.ts).
+const insertEvents = precompiled<{ rows: Insertable<EventsTable>[] }, { id: number }>((db, $) =>
+  db.insertInto('events').values($.rows('rows')).returning('id'),
+);
+const insertDeliveries = precompiled<{ rows: Insertable<DeliveriesTable>[] }, never>((db, $) => db.insertInto('deliveries').values($.rows('rows')));
+const insertAttempts = precompiled<{ rows: Insertable<DeliveryAttemptsTable>[] }, never>((db, $) =>
+  db.insertInto('delivery_attempts').values($.rows('rows')),
+);
+const deleteDeliveries = precompiled<{ ids: number[] }, never>((db, $) => db.deleteFrom('deliveries').where('id', 'in', $.each('ids')));
+const finishEvents = precompiled<{ status: string; now: number; ids: number[] }, never>((db, $) =>
+  db
+    .updateTable('events')
+    .set((eb) => ({ status: $('status'), finished_at: $('now'), attempts: eb('attempts', '+', 1) }))
+    .where('id', 'in', $.each('ids')),
+);
+/** Makes the next event of each of these sessions due, if it was parked. */
+const unparkNext = precompiled<{ now: number; orderKeys: string[] }, never>((db, $) =>
+  db
+    .updateTable('deliveries')
+    .set({ next_attempt_at: $('now') })
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('deliveries').select((e) => e.fn.min('id').as('id')).where('order_key', 'in', $.each('orderKeys')).groupBy('order_key'),
+    )
+    .where('next_attempt_at', '=', PARKED),
+);
+
 export abstract class SqlOutbox implements Outbox {
   protected readonly db: Db;
 
@@ -105,29 +133,25 @@ export abstract class SqlOutbox implements Outbox {
   async #insertEvents(trx: Trx, events: readonly NewEvent[], now: number): Promise<number[]> {
     const ids: number[] = [];
     for (const batch of chunks(events, 200)) {
-      const inserted = await trx
-        .insertInto('events')
-        .values(
-          batch.map((e) => ({
-            webhook_id: e.webhookId,
-            app_id: e.appId,
-            domain: e.domain,
-            app_name: e.appName,
-            stream: e.stream,
-            event_type: e.eventType,
-            sequence: e.sequence,
-            payload: e.payload,
-            template_id: e.templateId,
-            url: e.url,
-            status: e.status,
-            attempts: 0,
-            created_at: now,
-            finished_at: e.status === 'pending' ? null : now,
-          })),
-        )
-        .returning('id')
-        .execute();
-      const batchIds = inserted.map((r) => Number(r.id));
+      const inserted = await insertEvents(trx, {
+        rows: batch.map((e) => ({
+          webhook_id: e.webhookId,
+          app_id: e.appId,
+          domain: e.domain,
+          app_name: e.appName,
+          stream: e.stream,
+          event_type: e.eventType,
+          sequence: e.sequence,
+          payload: e.payload,
+          template_id: e.templateId,
+          url: e.url,
+          status: e.status,
+          attempts: 0,
+          created_at: now,
+          finished_at: e.status === 'pending' ? null : now,
+        })),
+      });
+      const batchIds = inserted.rows.map((r) => Number(r.id));
       ids.push(...batchIds);
       // Sessions that already have a row waiting: new events of theirs park behind it.
       const keys = [...new Set(batch.flatMap((e) => (e.status === 'pending' && e.orderKey ? [e.orderKey] : [])))];
@@ -149,7 +173,7 @@ export abstract class SqlOutbox implements Outbox {
               created_at: now,
             }];
       });
-      if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
+      if (deliveries.length > 0) await insertDeliveries(trx, { rows: deliveries });
     }
     if (events.some((e) => e.status === 'pending')) await this.enqueued(trx);
     return ids;
@@ -163,42 +187,28 @@ export abstract class SqlOutbox implements Outbox {
     await this.db.transaction().execute(async (trx) => {
       await this.begin(trx, false);
       for (const batch of chunks(outcomes, 400)) {
-        await trx
-          .insertInto('delivery_attempts')
-          .values(
-            batch.map((o) => ({
-              event_id: o.delivery.eventId,
-              attempt: o.delivery.attempts + 1,
-              started_at: o.startedAt,
-              status_code: o.result.ok ? o.result.status : (o.result.status ?? null),
-              latency_ms: Math.round(o.result.latencyMs),
-              error_kind: o.result.ok ? null : o.result.kind,
-              response_excerpt: o.result.responseExcerpt ?? (o.result.ok ? '' : o.result.message),
-            })),
-          )
-          .execute();
+        await insertAttempts(trx, {
+          rows: batch.map((o) => ({
+            event_id: o.delivery.eventId,
+            attempt: o.delivery.attempts + 1,
+            started_at: o.startedAt,
+            status_code: o.result.ok ? o.result.status : (o.result.status ?? null),
+            latency_ms: Math.round(o.result.latencyMs),
+            error_kind: o.result.ok ? null : o.result.kind,
+            response_excerpt: o.result.responseExcerpt ?? (o.result.ok ? '' : o.result.message),
+          })),
+        });
       }
       for (const status of ['delivered', 'failed'] as const) {
         const finished = outcomes.filter((o) => o.verdict.kind === status);
         for (const batch of chunks(finished)) {
-          await trx.deleteFrom('deliveries').where('id', 'in', batch.map((o) => o.delivery.id)).execute();
-          await trx
-            .updateTable('events')
-            .set((eb) => ({ status, finished_at: now, attempts: eb('attempts', '+', 1) }))
-            .where('id', 'in', batch.map((o) => o.delivery.eventId))
-            .execute();
+          await deleteDeliveries(trx, { ids: batch.map((o) => o.delivery.id) });
+          await finishEvents(trx, { status, now, ids: batch.map((o) => o.delivery.eventId) });
         }
       }
       // Un-park the next event of each session whose head just finished.
       for (const batch of chunks(finishedKeys)) {
-        await trx
-          .updateTable('deliveries')
-          .set({ next_attempt_at: now })
-          .where('id', 'in', (eb) =>
-            eb.selectFrom('deliveries').select((e) => e.fn.min('id').as('id')).where('order_key', 'in', batch).groupBy('order_key'),
-          )
-          .where('next_attempt_at', '=', PARKED)
-          .execute();
+        await unparkNext(trx, { now, orderKeys: batch });
       }
       const retries = outcomes.flatMap((o) => (o.verdict.kind === 'retry' ? [{ ...o, at: o.verdict.at }] : []));
       // Retry times differ per row (jitter, Retry-After), so these updates stay per row; retries

@@ -5,8 +5,17 @@
  * one process per SQLite file, which therefore drops every lease it finds at start.
  */
 import { sql } from 'kysely';
+import { precompiled } from '../store/precompiled.js';
 import type { ClaimedDelivery } from './outbox.js';
 import { chunks, SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
+
+// Run for every claim and every enqueued batch: compiled once per list length (store/precompiled.ts).
+const lease = precompiled<{ until: number; ids: number[] }, never>((db, $) =>
+  db.updateTable('deliveries').set({ lease_until: $('until') }).where('id', 'in', $.each('ids')),
+);
+const sessionsWithRows = precompiled<{ orderKeys: string[] }, { order_key: string | null }>((db, $) =>
+  db.selectFrom('deliveries').select('order_key').distinct().where('order_key', 'in', $.each('orderKeys')),
+);
 
 export class SqliteOutbox extends SqlOutbox {
   /**
@@ -20,7 +29,7 @@ export class SqliteOutbox extends SqlOutbox {
       const expired = await this.#due(trx, now, limit, excludeHosts, 'expired');
       const rows = expired.length < limit ? [...expired, ...(await this.#due(trx, now, limit - expired.length, excludeHosts, 'free'))] : expired;
       for (const batch of chunks(rows)) {
-        await trx.updateTable('deliveries').set({ lease_until: now + leaseMs }).where('id', 'in', batch.map((r) => r.id)).execute();
+        await lease(trx, { until: now + leaseMs, ids: batch.map((r) => r.id) });
       }
       return rows.map(toClaimed);
     });
@@ -57,7 +66,7 @@ export class SqliteOutbox extends SqlOutbox {
   protected async begin(): Promise<void> {}
 
   protected async busySessions(trx: Trx, orderKeys: readonly string[]): Promise<Set<string | null>> {
-    const rows = await trx.selectFrom('deliveries').select('order_key').distinct().where('order_key', 'in', [...orderKeys]).execute();
+    const { rows } = await sessionsWithRows(trx, { orderKeys: [...orderKeys] });
     return new Set(rows.map((r) => r.order_key));
   }
 

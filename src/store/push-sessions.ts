@@ -7,6 +7,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from './database.js';
+import { precompiled } from './precompiled.js';
 import type { PushSessionsTable } from './schema.js';
 
 export type PushSessionRow = Selectable<PushSessionsTable>;
@@ -15,17 +16,38 @@ export type NewPushSession = Omit<
   'id' | 'state' | 'started_at' | 'ended_at' | 'end_errcode' | 'end_errmsg' | 'width' | 'height' | 'video_codec' | 'audio_codec'
 >;
 
+const insertAdmitted = precompiled<NewPushSession, { id: number }>((db, $) =>
+  db
+    .insertInto('push_sessions')
+    .values({
+      app_id: $('app_id'),
+      domain_name: $('domain_name'),
+      app_name: $('app_name'),
+      stream_name: $('stream_name'),
+      sequence: $('sequence'),
+      source: $('source'),
+      instance_id: $('instance_id'),
+      client_ip: $('client_ip'),
+      node: $('node'),
+      stream_param: $('stream_param'),
+      admitted_at: $('admitted_at'),
+      last_seen_at: $('last_seen_at'),
+      state: 'admitted',
+      width: 0,
+      height: 0,
+      video_codec: '',
+      audio_codec: '',
+    })
+    .onConflict((conflict) => conflict.doNothing())
+    .returning('id'),
+);
+
 /**
  * Inserts the row of an admitted push; undefined when the stream already has a live one. The
  * conflict is an answer, not an error, so that admissions can share a transaction (group-commit.ts).
  */
 export async function insertAdmittedPushSession(db: Db, row: NewPushSession): Promise<number | undefined> {
-  const inserted = await db
-    .insertInto('push_sessions')
-    .values({ ...row, state: 'admitted', width: 0, height: 0, video_codec: '', audio_codec: '' })
-    .onConflict((conflict) => conflict.doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = (await insertAdmitted(db, row)).rows[0];
   return inserted && Number(inserted.id);
 }
 
@@ -42,36 +64,44 @@ export function findLivePushSession(db: Db, appId: number, domain: string, app: 
     .executeTakeFirst();
 }
 
+const markStarted = precompiled<{ id: number; startedAt: number; width: number; height: number }, never>((db, $) =>
+  db
+    .updateTable('push_sessions')
+    .set({ state: 'started', started_at: $('startedAt'), last_seen_at: $('startedAt'), width: $('width'), height: $('height') })
+    .where('id', '=', $('id'))
+    .where('state', '=', 'admitted')
+    .where('ended_at', 'is', null),
+);
+
 /** Admitted → started; false when the session is no longer admitted (ended meanwhile). */
 export async function markPushSessionStarted(
   db: Db,
   id: number,
   start: { startedAt: number; width: number; height: number },
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('push_sessions')
-    .set({ state: 'started', started_at: start.startedAt, last_seen_at: start.startedAt, width: start.width, height: start.height })
-    .where('id', '=', id)
-    .where('state', '=', 'admitted')
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const result = await markStarted(db, { id, ...start });
+  return Number(result.numAffectedRows) > 0;
 }
 
+type PushEndRow = { endedAt: number; errcode: number; errmsg: string; width: number; height: number; videoCodec?: string; audioCodec?: string };
+
+const markEnded = precompiled<PushEndRow & { id: number }, never>(
+  (db, $, end) =>
+    db
+      .updateTable('push_sessions')
+      .set({ state: 'ended', ended_at: $('endedAt'), end_errcode: $('errcode'), end_errmsg: $('errmsg'), width: $('width'), height: $('height') })
+      // Codecs measured by the embedded ingest; a session without them keeps what its row has.
+      .$if(Boolean(end.videoCodec), (q) => q.set({ video_codec: $('videoCodec')! }))
+      .$if(Boolean(end.audioCodec), (q) => q.set({ audio_codec: $('audioCodec')! }))
+      .where('id', '=', $('id'))
+      .where('ended_at', 'is', null),
+  (end) => `${end.videoCodec ? 'v' : ''}${end.audioCodec ? 'a' : ''}`,
+);
+
 /** Ends a live session; false when it had already ended (someone else wrote its end). */
-export async function markPushSessionEnded(
-  db: Db,
-  id: number,
-  end: { endedAt: number; errcode: number; errmsg: string; width: number; height: number; videoCodec?: string; audioCodec?: string },
-): Promise<boolean> {
-  const codecs = { ...(end.videoCodec ? { video_codec: end.videoCodec } : {}), ...(end.audioCodec ? { audio_codec: end.audioCodec } : {}) };
-  const result = await db
-    .updateTable('push_sessions')
-    .set({ state: 'ended', ended_at: end.endedAt, end_errcode: end.errcode, end_errmsg: end.errmsg, width: end.width, height: end.height, ...codecs })
-    .where('id', '=', id)
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+export async function markPushSessionEnded(db: Db, id: number, end: PushEndRow): Promise<boolean> {
+  const result = await markEnded(db, { id, ...end });
+  return Number(result.numAffectedRows) > 0;
 }
 
 /** Removes an admitted session that never started (no event was ever written for it). */
