@@ -8,9 +8,9 @@
  * Each round enqueues 8 batches of 15 push sessions' events 1 and 0 (as concurrent hooks do, a
  * commit per batch), then claims what is due and records it as delivered in batches of 30, twice
  * (each event 0 is parked behind its event 1): about the proportions bench/hooks.ts shows (a claim
- * per 120 events, a commit per 30). Push sessions run 100 to a transaction (admissions share
- * commits the same way). No receiver, no HTTP: bench/delivery.ts and
- * bench/hooks.ts measure those.
+ * per 120 events, a commit per 30). Push sessions go 100 at a time, as a turn's admissions do:
+ * one admission statement, then their starts, then their ends, in one transaction. No receiver,
+ * no HTTP: bench/delivery.ts and bench/hooks.ts measure those.
  *
  * Usage: npx tsx bench/store.ts [--rounds 30] [--sessions 3000] [--repeat 5]
  */
@@ -22,7 +22,7 @@ import SQLite from 'better-sqlite3';
 import { insertAccount } from '../src/store/accounts.js';
 import { openStore } from '../src/store/database.js';
 import { registerInstance } from '../src/store/instances.js';
-import { insertAdmittedPushSession, markPushSessionEnded, markPushSessionStarted } from '../src/store/push-sessions.js';
+import { insertAdmittedPushSessions, markPushSessionsEnded, markPushSessionsStarted } from '../src/store/push-sessions.js';
 import { openOutbox } from '../src/delivery/open-outbox.js';
 import type { NewEvent } from '../src/delivery/outbox.js';
 import { newWebhookId } from '../src/events/emit.js';
@@ -111,15 +111,17 @@ try {
   };
   const sessionsRun = async (n: number): Promise<void> => {
     for (let first = 0; first < n; first += 100) {
+      // As under load: a turn's admissions in one statement, then their starts, then their ends.
+      const at = Date.now();
+      const rows = Array.from({ length: Math.min(100, n - first) }, () => {
+        const s = session++;
+        return { app_id: APP_ID, domain_name: DOMAIN, app_name: 'live', stream_name: `p${s}`, sequence: String(s), source: 'srs' as const, instance_id: INSTANCE, client_ip: '127.0.0.1', node: '127.0.0.1', stream_param: 'txSecret=x&txTime=y', admitted_at: at, last_seen_at: at };
+      });
       await store.db.transaction().execute(async (trx) => {
-        for (let i = first; i < Math.min(n, first + 100); i++, session++) {
-          const at = Date.now();
-          const row = { app_id: APP_ID, domain_name: DOMAIN, app_name: 'live', stream_name: `p${session}`, sequence: String(session), source: 'srs' as const, instance_id: INSTANCE, client_ip: '127.0.0.1', node: '127.0.0.1', stream_param: 'txSecret=x&txTime=y', admitted_at: at, last_seen_at: at };
-          const id = await insertAdmittedPushSession(trx, row);
-          if (id === undefined) throw new Error('admission refused: the bench reuses a stream name');
-          await markPushSessionStarted(trx, id, { startedAt: at, width: 0, height: 0 });
-          await markPushSessionEnded(trx, id, { endedAt: at, errcode: 0, errmsg: 'ok', width: 0, height: 0 });
-        }
+        const ids = await insertAdmittedPushSessions(trx, rows);
+        if (ids.includes(undefined)) throw new Error('admission refused: the bench reuses a stream name');
+        await markPushSessionsStarted(trx, ids.map((id) => ({ id: id!, startedAt: at, width: 0, height: 0 })));
+        await markPushSessionsEnded(trx, ids.map((id) => ({ id: id!, endedAt: at, errcode: 0, errmsg: 'ok', width: 0, height: 0 })));
       });
     }
   };

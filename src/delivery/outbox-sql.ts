@@ -13,20 +13,12 @@
  * the cost at thousands of events per second.
  */
 import { sql, type Insertable } from 'kysely';
+import { chunks } from '../store/chunks.js';
 import type { Db } from '../store/database.js';
 import { precompiled } from '../store/precompiled.js';
 import type { DeliveriesTable, DeliveryAttemptsTable, EventsTable } from '../store/schema.js';
 import { transact, type Trx } from '../store/transact.js';
-import type { AttemptOutcome, Backlog, ClaimedDelivery, NewEvent, Outbox, ResendItem } from './outbox.js';
-
-/** Well under SQLite's 32,766 bound parameters per statement, for multi-row statements. */
-const CHUNK = 500;
-
-export const chunks = <T>(items: readonly T[], size = CHUNK): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
+import type { AttemptOutcome, Backlog, ClaimedDelivery, HookStatement, NewEvent, Outbox, ResendItem } from './outbox.js';
 
 /** `next_attempt_at` of a delivery waiting for an earlier event of its session to finish. */
 export const PARKED = Number.MAX_SAFE_INTEGER;
@@ -95,6 +87,34 @@ const unparkNext = precompiled<{ now: number; orderKeys: string[] }, never>((db,
     .where('next_attempt_at', '=', PARKED),
 );
 
+/**
+ * Runs the events' transaction hooks set-based (outbox.ts, TransactionHook): in rounds, where a
+ * hook goes one round after the previous hook with its key, and each round calls each statement
+ * once with all of that round's inputs for it. Returns, per event, whether it is still written.
+ */
+async function runHooks(trx: Trx, events: readonly NewEvent[]): Promise<boolean[]> {
+  const applies = events.map(() => true);
+  const rounds: Map<HookStatement<never>, { index: number; input: never }[]>[] = [];
+  const roundOfKey = new Map<string | number, number>();
+  events.forEach((event, index) => {
+    const hook = event.alsoInTransaction;
+    if (!hook) return;
+    const round = (roundOfKey.get(hook.key) ?? -1) + 1;
+    roundOfKey.set(hook.key, round);
+    const calls = (rounds[round] ??= new Map());
+    let call = calls.get(hook.statement);
+    if (!call) calls.set(hook.statement, (call = []));
+    call.push({ index, input: hook.input });
+  });
+  for (const calls of rounds) {
+    for (const [statement, call] of calls) {
+      const answers = await statement(trx, call.map((c) => c.input));
+      call.forEach((c, i) => (applies[c.index] = answers[i] === true));
+    }
+  }
+  return applies;
+}
+
 export abstract class SqlOutbox implements Outbox {
   protected readonly db: Db;
 
@@ -121,8 +141,8 @@ export abstract class SqlOutbox implements Outbox {
     const now = Date.now();
     return transact(this.db, async (trx) => {
       await this.begin(trx, true);
-      const kept: number[] = [];
-      for (const [i, e] of events.entries()) if (!e.alsoInTransaction || (await e.alsoInTransaction(trx))) kept.push(i);
+      const applies = await runHooks(trx, events);
+      const kept = events.flatMap((_, i) => (applies[i] ? [i] : []));
       const keptIds = await this.#insertEvents(trx, kept.map((i) => events[i]!), now);
       const all = events.map(() => 0);
       kept.forEach((i, k) => (all[i] = keptIds[k]!));

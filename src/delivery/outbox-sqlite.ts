@@ -5,9 +5,10 @@
  * one process per SQLite file, which therefore drops every lease it finds at start.
  */
 import { sql } from 'kysely';
+import { chunks } from '../store/chunks.js';
 import { precompiled } from '../store/precompiled.js';
 import type { ClaimedDelivery } from './outbox.js';
-import { chunks, SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
+import { SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
 
 // Run for every claim and every enqueued batch: compiled once per list length (store/precompiled.ts).
 const lease = precompiled<{ until: number; ids: number[] }, never>((db, $) =>

@@ -35,10 +35,26 @@ export interface NewEvent {
 
 /**
  * Statements written in the same transaction as an event (e.g. a push session's state change), so
- * that both or neither are stored. Returns false when the event no longer applies (the session
- * had already ended elsewhere): its own statements still commit, the event is not written.
+ * that both or neither are stored. The event is not written when its hook says false (the session
+ * had already ended elsewhere); the hook's own statements still commit.
+ *
+ * Set-based: the hooks of one enqueue batch that share a `statement` run as one call of it, with
+ * every event's `input`, so that thirty push starts cost one statement (one round trip on
+ * PostgreSQL), not thirty. Hooks with the same `key` (the row they change) run in their events'
+ * order, each in a later call: a push's start is written before its end.
  */
-export type TransactionHook = (trx: Transaction<Database>) => Promise<boolean>;
+export interface TransactionHook<Input = never> {
+  readonly statement: HookStatement<Input>;
+  readonly input: Input;
+  readonly key: string | number;
+}
+
+/** Runs several events' hooks of one kind at once: one answer per input, in order (false: that event is not written). */
+export type HookStatement<Input> = (trx: Transaction<Database>, inputs: readonly Input[]) => Promise<readonly boolean[]>;
+
+/** A hook of `statement` for one event. */
+export const transactionHook = <Input>(statement: HookStatement<Input>, key: string | number, input: Input): TransactionHook =>
+  ({ statement, key, input }) as unknown as TransactionHook;
 
 export interface ClaimedDelivery {
   readonly id: number;

@@ -35,7 +35,7 @@ export interface EmittedEvent {
 export const newWebhookId = (): string => 'msg_' + Date.now().toString(16).padStart(12, '0') + randomHex(10);
 
 export interface EmitOptions {
-  /** Written first in the event's transaction; when it returns false, the event is not written and the emit resolves undefined. */
+  /** Written first in the event's transaction (set-based with the batch's other hooks); when it answers false, the event is not written and the emit resolves undefined. */
   readonly alsoInTransaction?: TransactionHook;
 }
 

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { ConfigCache, DomainConfig } from '../bindings/config-cache.js';
 import { streamKey } from '../bindings/config-cache.js';
 import { pushEnded, pushExceptionReport, pushStarted, randomDecimalId, type LiveEvent, type StreamContext } from '../events/builders.js';
+import { transactionHook, type HookStatement } from '../delivery/outbox.js';
 import type { EmitOptions, EventSink } from '../events/emit.js';
 import type { Db, Store } from '../store/database.js';
 import { notifyPushEnded } from '../store/push-commands.js';
@@ -26,12 +27,14 @@ import {
   deleteAdmittedPushSession,
   endedPushSessionIds,
   findLivePushSession,
-  insertAdmittedPushSession,
-  markPushSessionEnded,
-  markPushSessionStarted,
+  insertAdmittedPushSessions,
+  markPushSessionsEnded,
+  markPushSessionsStarted,
   latestStartedPushSession,
   livePushSessionsOf,
   touchLivePushSessions,
+  type NewPushSession,
+  type PushEndRow,
   type PushSessionRow,
 } from '../store/push-sessions.js';
 import { GroupCommit } from '../store/group-commit.js';
@@ -127,8 +130,10 @@ export class PushSessions {
   readonly #config: ConfigCache;
   readonly #events: EventSink;
   readonly #store: Store;
-  /** Admissions arriving together share one commit. */
-  readonly #admissions: GroupCommit;
+  /** Admissions arriving together share one statement and one commit. */
+  readonly #admissions: GroupCommit<NewPushSession, number | undefined>;
+  /** Ends written for sessions held elsewhere (or by no one), each holder told in the same transaction. */
+  readonly #endElsewhere: HookStatement<{ end: PushEndRow; tellHolder: boolean }>;
   readonly #log: Logger;
   readonly #onStorageError: (error: unknown, operation: string) => void;
   readonly #askRemoteAuth: AskRemoteAuth | undefined;
@@ -155,7 +160,13 @@ export class PushSessions {
     this.#config = options.config;
     this.#events = options.events;
     this.#store = options.store;
-    this.#admissions = new GroupCommit(options.store.db);
+    this.#admissions = new GroupCommit(options.store.db, insertAdmittedPushSessions);
+    const backend = options.store.backend;
+    this.#endElsewhere = async (trx, inputs) => {
+      const ended = await markPushSessionsEnded(trx, inputs.map((i) => i.end));
+      for (const [k, { end, tellHolder }] of inputs.entries()) if (ended[k] && tellHolder) await notifyPushEnded(trx, backend, end.id);
+      return ended;
+    };
     this.instanceId = options.instanceId;
     this.#log = options.log;
     this.#onStorageError = options.onStorageError ?? (() => {});
@@ -208,7 +219,7 @@ export class PushSessions {
     const clientIp = bareIp(request.clientIp);
     const node = bareIp(request.node);
     const insert = () =>
-      this.#admissions.run((trx) => insertAdmittedPushSession(trx, {
+      this.#admissions.run({
         app_id: domain.appId,
         domain_name: name,
         app_name: request.app,
@@ -221,7 +232,7 @@ export class PushSessions {
         stream_param: request.rawQuery,
         admitted_at: now,
         last_seen_at: now,
-      }));
+      });
     let id: number | undefined;
     try {
       if (local) await this.#takeOver(local);
@@ -300,9 +311,8 @@ export class PushSessions {
     session.state = 'started';
     this.#log.info({ domain: session.context.domain, app: session.app, stream: session.stream, width: session.width, height: session.height }, 'push started');
     const start = { startedAt: session.startedAt, width: session.width, height: session.height };
-    const stored = this.#emit(pushStarted(session.context, this.#pushInfo(session, session.startedAt)), (trx) =>
-      markPushSessionStarted(trx, session.id, start),
-    ).then((written) => {
+    const stored = this.#emit(pushStarted(session.context, this.#pushInfo(session, session.startedAt)), transactionHook(markPushSessionsStarted, session.id, { id: session.id, ...start }))
+      .then((written) => {
       // The row had already ended elsewhere (a takeover, recovery): this connection is not the push any more.
       if (!written) this.endedElsewhere(session.id);
     });
@@ -323,11 +333,10 @@ export class PushSessions {
     const now = Date.now();
     this.#log.info({ domain: session.context.domain, app: session.app, stream: session.stream, errcode: end.errcode, errmsg: end.errmsg }, 'push ended');
     this.#notify('ended', session);
-    const row = { endedAt: now, ...end, width: session.width, height: session.height, videoCodec: session.videoCodec, audioCodec: session.audioCodec };
+    const row = { id: session.id, endedAt: now, ...end, width: session.width, height: session.height, videoCodec: session.videoCodec, audioCodec: session.audioCodec };
     this.#ending.add(session.id);
-    return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }), (trx) =>
-      markPushSessionEnded(trx, session.id, row),
-    ).then(() => void this.#ending.delete(session.id));
+    return this.#emit(pushEnded(session.context, { ...this.#pushInfo(session, now), durationMs: now - session.startedAt, ...end }), transactionHook(markPushSessionsEnded, session.id, row))
+      .then(() => void this.#ending.delete(session.id));
   }
 
   /** A live push's problems in one report interval: event 321 (docs/tencent-compat.md). */
@@ -423,13 +432,10 @@ export class PushSessions {
       await this.#endSession(local, reason);
       return true;
     }
-    const notify = async (trx: Db) => {
-      if (tellHolder) await notifyPushEnded(trx, this.#store.backend, row.id);
-    };
     if (row.state === 'admitted') {
       const removed = await this.#store.db.transaction().execute(async (trx) => {
         const deleted = await deleteAdmittedPushSession(trx, row.id);
-        if (deleted) await notify(trx);
+        if (deleted && tellHolder) await notifyPushEnded(trx, this.#store.backend, row.id);
         return deleted;
       });
       if (removed) this.#log.info({ sessionId: row.id, domain: row.domain_name, app: row.app_name, stream: row.stream_name, instance: row.instance_id }, 'admitted push of another instance removed: it never started');
@@ -438,11 +444,8 @@ export class PushSessions {
     const context = contextOf(row);
     const startedAt = row.started_at ?? row.admitted_at;
     const info = { node: row.node, userIp: row.client_ip, width: row.width, height: row.height, at };
-    const emitted = await this.#emit(pushEnded(context, { ...info, durationMs: at - startedAt, ...reason }), async (trx) => {
-      const ended = await markPushSessionEnded(trx, row.id, { endedAt: at, ...reason, width: row.width, height: row.height });
-      if (ended) await notify(trx);
-      return ended;
-    });
+    const end = { id: row.id, endedAt: at, ...reason, width: row.width, height: row.height };
+    const emitted = await this.#emit(pushEnded(context, { ...info, durationMs: at - startedAt, ...reason }), transactionHook(this.#endElsewhere, row.id, { end, tellHolder }));
     if (emitted) this.#log.info({ sessionId: row.id, domain: row.domain_name, app: row.app_name, stream: row.stream_name, instance: row.instance_id, errcode: reason.errcode }, 'push of another instance ended');
     return emitted;
   }

@@ -1,36 +1,42 @@
 /**
- * Group commit for small writes that arrive together (push admissions under load): the writes
- * of one turn of the event loop run in one transaction, so a burst costs one commit (one WAL
- * append on SQLite, one round trip on PostgreSQL) instead of one each, which is what a single-row
- * write mostly costs. Each caller still resolves only once its own write is committed.
+ * Group commit for small writes that arrive together (push admissions under load): the inputs
+ * of one turn of the event loop are written by one call of `write`, set-based, in one
+ * transaction, so a burst costs one statement and one commit (one WAL append on SQLite, a few
+ * round trips on PostgreSQL) instead of one each. Each caller still resolves only once its own
+ * write is committed, with its own answer.
  *
- * A write that throws fails the batch; the others are then written again one by one, so a bad
- * write fails only its caller. A storage fault (disk full, server gone) fails them all at once:
- * retrying each alone would only fail N more times.
+ * A batch that throws is written again one input at a time, so a bad input fails only its
+ * caller. A storage fault (disk full, server gone) fails them all at once: retrying each alone
+ * would only fail N more times.
  */
 import type { Db } from './database.js';
 import { isStorageError } from './storage-errors.js';
 import { transact, type Trx } from './transact.js';
 
-interface Job {
-  readonly work: (trx: Trx) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
+/** Writes several inputs at once; one answer per input, in order. */
+export type BatchWrite<Input, Output> = (trx: Trx, inputs: readonly Input[]) => Promise<readonly Output[]>;
+
+interface Job<Input, Output> {
+  readonly input: Input;
+  readonly resolve: (value: Output) => void;
   readonly reject: (error: unknown) => void;
 }
 
-export class GroupCommit {
+export class GroupCommit<Input, Output> {
   readonly #db: Db;
-  #waiting: Job[] = [];
+  readonly #write: BatchWrite<Input, Output>;
+  #waiting: Job<Input, Output>[] = [];
   #flushing: Promise<void> | undefined;
 
-  constructor(db: Db) {
+  constructor(db: Db, write: BatchWrite<Input, Output>) {
     this.#db = db;
+    this.#write = write;
   }
 
-  /** Runs `work` in a transaction shared with the writes queued at the same time; resolves after the commit. */
-  run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+  /** Writes `input` with the others queued at the same time; resolves with its answer after the commit. */
+  run(input: Input): Promise<Output> {
+    return new Promise<Output>((resolve, reject) => {
+      this.#waiting.push({ input, resolve, reject });
       this.#flushing ??= this.#flush();
     });
   }
@@ -46,14 +52,10 @@ export class GroupCommit {
     this.#flushing = undefined;
   }
 
-  async #commit(batch: readonly Job[]): Promise<void> {
-    let results: unknown[];
+  async #commit(batch: readonly Job<Input, Output>[]): Promise<void> {
+    let answers: readonly Output[];
     try {
-      results = await transact(this.#db, async (trx) => {
-        const out: unknown[] = [];
-        for (const job of batch) out.push(await job.work(trx));
-        return out;
-      });
+      answers = await transact(this.#db, (trx) => this.#write(trx, batch.map((job) => job.input)));
     } catch (rawError) {
       if (batch.length === 1 || isStorageError(rawError)) {
         for (const job of batch) job.reject(rawError);
@@ -62,6 +64,6 @@ export class GroupCommit {
       for (const job of batch) await this.#commit([job]);
       return;
     }
-    batch.forEach((job, i) => job.resolve(results[i]));
+    batch.forEach((job, i) => job.resolve(answers[i]!));
   }
 }

@@ -5,7 +5,8 @@
  * Ends are conditional (`ended_at IS NULL`), so whoever ends a session first is the only one that
  * writes its event 0, however many instances try at once.
  */
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import { chunks } from './chunks.js';
 import type { Db } from './database.js';
 import { precompiled } from './precompiled.js';
 import type { PushSessionsTable } from './schema.js';
@@ -16,39 +17,46 @@ export type NewPushSession = Omit<
   'id' | 'state' | 'started_at' | 'ended_at' | 'end_errcode' | 'end_errmsg' | 'width' | 'height' | 'video_codec' | 'audio_codec'
 >;
 
-const insertAdmitted = precompiled<NewPushSession, { id: number }>((db, $) =>
+const insertAdmitted = precompiled<{ rows: NewPushSession[] }, { id: number; sequence: string }>((db, $) =>
   db
     .insertInto('push_sessions')
-    .values({
-      app_id: $('app_id'),
-      domain_name: $('domain_name'),
-      app_name: $('app_name'),
-      stream_name: $('stream_name'),
-      sequence: $('sequence'),
-      source: $('source'),
-      instance_id: $('instance_id'),
-      client_ip: $('client_ip'),
-      node: $('node'),
-      stream_param: $('stream_param'),
-      admitted_at: $('admitted_at'),
-      last_seen_at: $('last_seen_at'),
-      state: 'admitted',
-      width: 0,
-      height: 0,
-      video_codec: '',
-      audio_codec: '',
-    })
+    .values(
+      $.rows('rows').map((row) => ({
+        app_id: row.app_id,
+        domain_name: row.domain_name,
+        app_name: row.app_name,
+        stream_name: row.stream_name,
+        sequence: row.sequence,
+        source: row.source,
+        instance_id: row.instance_id,
+        client_ip: row.client_ip,
+        node: row.node,
+        stream_param: row.stream_param,
+        admitted_at: row.admitted_at,
+        last_seen_at: row.last_seen_at,
+        state: 'admitted',
+        width: 0,
+        height: 0,
+        video_codec: '',
+        audio_codec: '',
+      })),
+    )
     .onConflict((conflict) => conflict.doNothing())
-    .returning('id'),
+    .returning(['id', 'sequence']),
 );
 
 /**
- * Inserts the row of an admitted push; undefined when the stream already has a live one. The
- * conflict is an answer, not an error, so that admissions can share a transaction (group-commit.ts).
+ * Inserts the rows of admitted pushes, in order, with one statement per 100; for each, its id, or
+ * undefined when its stream already had a live push (an earlier row of the same call counts). The
+ * conflict is an answer, not an error, so that admissions can share a transaction
+ * (group-commit.ts). Rows are matched to their ids by `sequence`, which is unique per push.
  */
-export async function insertAdmittedPushSession(db: Db, row: NewPushSession): Promise<number | undefined> {
-  const inserted = (await insertAdmitted(db, row)).rows[0];
-  return inserted && Number(inserted.id);
+export async function insertAdmittedPushSessions(db: Db, rows: readonly NewPushSession[]): Promise<(number | undefined)[]> {
+  const ids = new Map<string, number>();
+  for (const batch of chunks(rows, 100)) {
+    for (const r of (await insertAdmitted(db, { rows: batch })).rows) ids.set(r.sequence, Number(r.id));
+  }
+  return rows.map((row) => ids.get(row.sequence));
 }
 
 /** The live session of a stream (admitted or started), if any. */
@@ -64,44 +72,71 @@ export function findLivePushSession(db: Db, appId: number, domain: string, app: 
     .executeTakeFirst();
 }
 
-const markStarted = precompiled<{ id: number; startedAt: number; width: number; height: number }, never>((db, $) =>
-  db
-    .updateTable('push_sessions')
-    .set({ state: 'started', started_at: $('startedAt'), last_seen_at: $('startedAt'), width: $('width'), height: $('height') })
-    .where('id', '=', $('id'))
-    .where('state', '=', 'admitted')
-    .where('ended_at', 'is', null),
-);
-
-/** Admitted → started; false when the session is no longer admitted (ended meanwhile). */
-export async function markPushSessionStarted(
-  db: Db,
-  id: number,
-  start: { startedAt: number; width: number; height: number },
-): Promise<boolean> {
-  const result = await markStarted(db, { id, ...start });
-  return Number(result.numAffectedRows) > 0;
+export interface PushStart {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly width: number;
+  readonly height: number;
 }
 
-type PushEndRow = { endedAt: number; errcode: number; errmsg: string; width: number; height: number; videoCodec?: string; audioCodec?: string };
+export interface PushEndRow {
+  readonly id: number;
+  readonly endedAt: number;
+  readonly errcode: number;
+  readonly errmsg: string;
+  readonly width: number;
+  readonly height: number;
+  /** Codecs measured by the embedded ingest; '' or absent keeps what the row has. */
+  readonly videoCodec?: string;
+  readonly audioCodec?: string;
+}
 
-const markEnded = precompiled<PushEndRow & { id: number }, never>(
-  (db, $, end) =>
-    db
-      .updateTable('push_sessions')
-      .set({ state: 'ended', ended_at: $('endedAt'), end_errcode: $('errcode'), end_errmsg: $('errmsg'), width: $('width'), height: $('height') })
-      // Codecs measured by the embedded ingest; a session without them keeps what its row has.
-      .$if(Boolean(end.videoCodec), (q) => q.set({ video_codec: $('videoCodec')! }))
-      .$if(Boolean(end.audioCodec), (q) => q.set({ audio_codec: $('audioCodec')! }))
-      .where('id', '=', $('id'))
-      .where('ended_at', 'is', null),
-  (end) => `${end.videoCodec ? 'v' : ''}${end.audioCodec ? 'a' : ''}`,
-);
+// Set-based row changes: the values of each row come in as a VALUES list (with CASTs, so that
+// PostgreSQL knows their types, as SQLite accepts too) and the rows changed come back by id.
+const changedIds = async (query: RawBuilder<{ id: number }>, db: Db, ids: readonly number[]): Promise<boolean[]> => {
+  const changed = new Set((await query.execute(db)).rows.map((r) => Number(r.id)));
+  return ids.map((id) => changed.has(id));
+};
 
-/** Ends a live session; false when it had already ended (someone else wrote its end). */
-export async function markPushSessionEnded(db: Db, id: number, end: PushEndRow): Promise<boolean> {
-  const result = await markEnded(db, { id, ...end });
-  return Number(result.numAffectedRows) > 0;
+/**
+ * Admitted → started, for several sessions in one statement (the hooks of one enqueue batch); for
+ * each, false when it was no longer admitted (ended meanwhile). A session must appear once.
+ */
+export async function markPushSessionsStarted(db: Db, starts: readonly PushStart[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (const batch of chunks(starts, 200)) {
+    const values = sql.join(batch.map((s) => sql`(CAST(${s.id} AS bigint), CAST(${s.startedAt} AS bigint), CAST(${s.width} AS integer), CAST(${s.height} AS integer))`));
+    const query = sql<{ id: number }>`WITH v(id, started_at, width, height) AS (VALUES ${values})
+      UPDATE push_sessions SET state = 'started', started_at = v.started_at, last_seen_at = v.started_at, width = v.width, height = v.height
+      FROM v WHERE push_sessions.id = v.id AND push_sessions.state = 'admitted' AND push_sessions.ended_at IS NULL
+      RETURNING push_sessions.id`;
+    out.push(...(await changedIds(query, db, batch.map((s) => s.id))));
+  }
+  return out;
+}
+
+/**
+ * Ends live sessions in one statement; for each, false when it had already ended (someone else
+ * wrote its end). A session must appear once.
+ */
+export async function markPushSessionsEnded(db: Db, ends: readonly PushEndRow[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (const batch of chunks(ends, 100)) {
+    const values = sql.join(
+      batch.map(
+        (e) =>
+          sql`(CAST(${e.id} AS bigint), CAST(${e.endedAt} AS bigint), CAST(${e.errcode} AS integer), CAST(${e.errmsg} AS text), CAST(${e.width} AS integer), CAST(${e.height} AS integer), CAST(${e.videoCodec ?? ''} AS text), CAST(${e.audioCodec ?? ''} AS text))`,
+      ),
+    );
+    const query = sql<{ id: number }>`WITH v(id, ended_at, errcode, errmsg, width, height, video_codec, audio_codec) AS (VALUES ${values})
+      UPDATE push_sessions SET state = 'ended', ended_at = v.ended_at, end_errcode = v.errcode, end_errmsg = v.errmsg, width = v.width, height = v.height,
+        video_codec = CASE WHEN v.video_codec = '' THEN push_sessions.video_codec ELSE v.video_codec END,
+        audio_codec = CASE WHEN v.audio_codec = '' THEN push_sessions.audio_codec ELSE v.audio_codec END
+      FROM v WHERE push_sessions.id = v.id AND push_sessions.ended_at IS NULL
+      RETURNING push_sessions.id`;
+    out.push(...(await changedIds(query, db, batch.map((e) => e.id))));
+  }
+  return out;
 }
 
 /** Removes an admitted session that never started (no event was ever written for it). */
