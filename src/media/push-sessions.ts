@@ -22,7 +22,7 @@ import { pushEnded, pushExceptionReport, pushStarted, randomDecimalId, type Live
 import { transactionHook, type HookStatement } from '../delivery/outbox.js';
 import type { EmitOptions, EventSink } from '../events/emit.js';
 import type { Db, Store } from '../store/database.js';
-import { notifyPushEnded } from '../store/push-commands.js';
+import { notifyPushesEnded } from '../store/push-commands.js';
 import {
   deleteAdmittedPushSession,
   endedPushSessionIds,
@@ -164,7 +164,7 @@ export class PushSessions {
     const backend = options.store.backend;
     this.#endElsewhere = async (trx, inputs) => {
       const ended = await markPushSessionsEnded(trx, inputs.map((i) => i.end));
-      for (const [k, { end, tellHolder }] of inputs.entries()) if (ended[k] && tellHolder) await notifyPushEnded(trx, backend, end.id);
+      await notifyPushesEnded(trx, backend, inputs.flatMap(({ end, tellHolder }, k) => (ended[k] && tellHolder ? [end.id] : [])));
       return ended;
     };
     this.instanceId = options.instanceId;
@@ -435,7 +435,7 @@ export class PushSessions {
     if (row.state === 'admitted') {
       const removed = await this.#store.db.transaction().execute(async (trx) => {
         const deleted = await deleteAdmittedPushSession(trx, row.id);
-        if (deleted && tellHolder) await notifyPushEnded(trx, this.#store.backend, row.id);
+        if (deleted && tellHolder) await notifyPushesEnded(trx, this.#store.backend, [row.id]);
         return deleted;
       });
       if (removed) this.#log.info({ sessionId: row.id, domain: row.domain_name, app: row.app_name, stream: row.stream_name, instance: row.instance_id }, 'admitted push of another instance removed: it never started');

@@ -10,8 +10,10 @@ import { sql } from 'kysely';
 import { CHANNELS } from './channels.js';
 import type { Db, Store } from './database.js';
 
-export async function notifyPushEnded(trx: Db, backend: Store['backend'], sessionId: number): Promise<void> {
-  if (backend === 'postgres') await sql`SELECT pg_notify(${CHANNELS.push}, ${String(sessionId)})`.execute(trx);
+/** One notification per session, all sent by one statement (a batch of ends is one round trip). */
+export async function notifyPushesEnded(trx: Db, backend: Store['backend'], sessionIds: readonly number[]): Promise<void> {
+  if (backend !== 'postgres' || sessionIds.length === 0) return;
+  await sql`SELECT pg_notify(${CHANNELS.push}, id) FROM unnest(${sessionIds.map(String)}::text[]) AS id`.execute(trx);
 }
 
 /** The session id a `livehook_push` notification names, or undefined for anything else. */

@@ -3,18 +3,22 @@
  * hooks of an enqueue (src/delivery/outbox-sql.ts), on SQLite and PostgreSQL: each row of a call
  * gets its own answer and its own values, a conflict (with a live row, or with an earlier row of
  * the same call) refuses only that row, and a push's start and end queued in one enqueue batch are
- * written in that order, both events kept.
+ * written in that order, both events kept; on PostgreSQL, a batch's ends notify their holders with
+ * one statement.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { openOutbox } from '../../src/delivery/open-outbox.js';
 import { transactionHook, type NewEvent } from '../../src/delivery/outbox.js';
 import { insertAccount } from '../../src/store/accounts.js';
+import { CHANNELS } from '../../src/store/channels.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { registerInstance } from '../../src/store/instances.js';
+import { notifyPushesEnded } from '../../src/store/push-commands.js';
 import {
   insertAdmittedPushSessions,
   markPushSessionsEnded,
@@ -143,5 +147,27 @@ test("an enqueue batch holding a push's start and end writes the start first: bo
       ['ended', 5000 + a, 6000 + a],
       ['ended', null, 6000 + b],
     ]);
+  }
+});
+
+test('PostgreSQL: the ends of one batch notify their holders in one statement, one notification per session, at commit', async () => {
+  const { store } = stores.find((s) => s.name === 'PostgreSQL')!;
+  const listener = new pg.Client({ connectionString: database.url });
+  await listener.connect();
+  try {
+    const heard: string[] = [];
+    listener.on('notification', (message) => message.channel === CHANNELS.push && heard.push(message.payload ?? ''));
+    await listener.query(`LISTEN ${CHANNELS.push}`);
+    await store.db.transaction().execute(async (trx) => {
+      await notifyPushesEnded(trx, 'postgres', [11, 12, 13]);
+      await notifyPushesEnded(trx, 'postgres', []);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(heard, [], 'nothing before the commit');
+    });
+    const deadline = Date.now() + 5_000;
+    while (heard.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(heard.sort(), ['11', '12', '13']);
+  } finally {
+    await listener.end();
   }
 });
