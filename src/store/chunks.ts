@@ -1,5 +1,5 @@
 /** Multi-row statements go in chunks: well under SQLite's 32,766 bound parameters per statement. */
-export const CHUNK = 500;
+const CHUNK = 500;
 
 export const chunks = <T>(items: readonly T[], size = CHUNK): T[][] => {
   const out: T[][] = [];
