@@ -306,9 +306,8 @@ export class Dispatcher {
       while (this.#pending.length > 0) {
         const batch = this.#pending;
         this.#pending = [];
-        let unparked: number;
         try {
-          unparked = await this.#o.outbox.record(batch, Date.now());
+          await this.#o.outbox.record(batch, Date.now());
         } catch (rawError) {
           // The leases are still held; after they expire the deliveries are claimed again, so a
           // failed write costs a duplicate attempt, never a lost event.
@@ -316,13 +315,13 @@ export class Dispatcher {
           continue;
         }
         this.#notify(batch);
-        // A finished session head un-parks its successor, if one was waiting: only then can a
-        // claim find something new. Claiming is pointless while every host we hold rows for is
-        // saturated (the host draining wakes us then), so only wake otherwise.
+        // A finished session head un-parks its successor. Claiming is pointless while every host
+        // we hold rows for is saturated (the host draining wakes us then), so only wake otherwise.
+        const unparked = batch.some((o) => o.verdict.kind !== 'retry' && o.delivery.orderKey !== null);
         // A recorded retry may be due before the loop's current sleep ends (which was computed
         // while the row was leased): wake so that the next due time is looked up again.
         const retried = batch.some((o) => o.verdict.kind === 'retry');
-        if ((unparked > 0 && !this.#allLanesSaturated()) || retried) this.wake();
+        if ((unparked && !this.#allLanesSaturated()) || retried) this.wake();
       }
     })().finally(() => (this.#flushing = undefined));
     // Each recording is one transaction whose commit costs far more than its rows: while other

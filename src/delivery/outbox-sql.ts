@@ -199,12 +199,12 @@ export abstract class SqlOutbox implements Outbox {
     return ids;
   }
 
-  async record(outcomes: readonly AttemptOutcome[], now: number): Promise<number> {
-    if (outcomes.length === 0) return 0;
+  async record(outcomes: readonly AttemptOutcome[], now: number): Promise<void> {
+    if (outcomes.length === 0) return;
     const finishedKeys = [
       ...new Set(outcomes.flatMap((o) => (o.verdict.kind !== 'retry' && o.delivery.orderKey !== null ? [o.delivery.orderKey] : []))),
     ];
-    return this.db.transaction().execute(async (trx) => {
+    await this.db.transaction().execute(async (trx) => {
       await this.begin(trx, false);
       for (const batch of chunks(outcomes, 400)) {
         await insertAttempts(trx, {
@@ -227,8 +227,9 @@ export abstract class SqlOutbox implements Outbox {
         }
       }
       // Un-park the next event of each session whose head just finished.
-      let unparked = 0;
-      for (const batch of chunks(finishedKeys)) unparked += Number((await unparkNext(trx, { now, orderKeys: batch })).numAffectedRows ?? 0);
+      for (const batch of chunks(finishedKeys)) {
+        await unparkNext(trx, { now, orderKeys: batch });
+      }
       const retries = outcomes.flatMap((o) => (o.verdict.kind === 'retry' ? [{ ...o, at: o.verdict.at }] : []));
       // Retry times differ per row (jitter, Retry-After), so these updates stay per row; retries
       // are the uncommon path.
@@ -246,7 +247,6 @@ export abstract class SqlOutbox implements Outbox {
           .where('id', 'in', batch.map((o) => o.delivery.eventId))
           .execute();
       }
-      return unparked;
     });
   }
 

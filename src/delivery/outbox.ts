@@ -105,12 +105,8 @@ export interface Outbox {
    * hosts that are saturated in this process.
    */
   claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]>;
-  /**
-   * Records attempts and applies their verdicts in one transaction. Returns how many deliveries
-   * became claimable because the event before them in their session finished (un-parked): only
-   * then can a claim find something new.
-   */
-  record(outcomes: readonly AttemptOutcome[], now: number): Promise<number>;
+  /** Records attempts and applies their verdicts in one transaction. */
+  record(outcomes: readonly AttemptOutcome[], now: number): Promise<void>;
   /** Gives claimed deliveries back without an attempt (shutdown). */
   release(ids: readonly number[]): Promise<void>;
   /** Extends the leases of claimed deliveries that are still held (attempts queued or in flight). */

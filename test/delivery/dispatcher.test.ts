@@ -168,34 +168,6 @@ describe('dispatcher on the in-memory outbox', () => {
     }
   });
 
-  test('a recording wakes a claim only when it un-parked a successor: one at once then, none for sessions with nothing waiting', async () => {
-    const outbox = new MemoryOutbox();
-    const http = new FakeHttp(async () => ok());
-    // No idle poll within the test: only wakes make claims.
-    const d = dispatcher(outbox, http, { claimBatch: 64, idlePollMs: 60_000 });
-    const url = 'http://receiver.example.com/cb';
-    d.start();
-    try {
-      await until('the first look made', () => d.claims === 1);
-      // Sessions of one event each: their recordings un-park nothing.
-      const lone = Array.from({ length: 20 }, (_, i) => event(url, `lone-${i}`));
-      await outbox.enqueue(lone);
-      d.enqueued(lone.map((e) => e.url));
-      await until('the lone sessions delivered', () => http.sent.length === 20);
-      await sleep(50); // recordings are flushed within 10 ms; a claim would follow each at once
-      assert.equal(d.claims, 2, 'one claim, for the enqueue; none after recordings that un-parked nothing');
-
-      // A session's second event waits behind its first; recording the first must claim it, with no enqueue and no poll.
-      const pair = [event(url, 'pair', { n: 1 }), event(url, 'pair', { n: 2 })];
-      await outbox.enqueue(pair);
-      d.enqueued([url]);
-      await until('the parked second event delivered after the first', () => http.sent.length === 22, 2000);
-      assert.deepEqual(http.sent.slice(20).map((r) => r.body.n), [1, 2]);
-    } finally {
-      await d.stop(1000);
-    }
-  });
-
   test('a sender that keeps the per-host cap itself is handed the host\'s whole share of rows at once', async () => {
     const outbox = new MemoryOutbox();
     let release!: () => void;

@@ -81,8 +81,7 @@ export class MemoryOutbox implements Outbox {
     });
   }
 
-  async record(outcomes: readonly AttemptOutcome[]): Promise<number> {
-    const finishedKeys = new Set<string>();
+  async record(outcomes: readonly AttemptOutcome[]): Promise<void> {
     for (const o of outcomes) {
       const row = this.#held(o.delivery.id, 'recorded');
       const stored = this.events.get(row.eventId)!;
@@ -95,12 +94,8 @@ export class MemoryOutbox implements Outbox {
       } else {
         stored.status = o.verdict.kind;
         this.#rows.delete(row.id);
-        if (row.orderKey !== null) finishedKeys.add(row.orderKey);
       }
     }
-    // As the SQL outbox un-parks: sessions whose finished head leaves another row behind.
-    const waiting = new Set([...this.#rows.values()].map((r) => r.orderKey));
-    return [...finishedKeys].filter((key) => waiting.has(key)).length;
   }
 
   async release(ids: readonly number[]): Promise<void> {
