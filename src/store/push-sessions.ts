@@ -20,27 +20,7 @@ export type NewPushSession = Omit<
 const insertAdmitted = precompiled<{ rows: NewPushSession[] }, { id: number; sequence: string }>((db, $) =>
   db
     .insertInto('push_sessions')
-    .values(
-      $.rows('rows').map((row) => ({
-        app_id: row.app_id,
-        domain_name: row.domain_name,
-        app_name: row.app_name,
-        stream_name: row.stream_name,
-        sequence: row.sequence,
-        source: row.source,
-        instance_id: row.instance_id,
-        client_ip: row.client_ip,
-        node: row.node,
-        stream_param: row.stream_param,
-        admitted_at: row.admitted_at,
-        last_seen_at: row.last_seen_at,
-        state: 'admitted',
-        width: 0,
-        height: 0,
-        video_codec: '',
-        audio_codec: '',
-      })),
-    )
+    .values($.rows('rows').map((row) => ({ ...row, state: 'admitted', width: 0, height: 0, video_codec: '', audio_codec: '' })))
     .onConflict((conflict) => conflict.doNothing())
     .returning(['id', 'sequence']),
 );
@@ -91,52 +71,57 @@ export interface PushEndRow {
   readonly audioCodec?: string;
 }
 
-// Set-based row changes: the values of each row come in as a VALUES list (with CASTs, so that
-// PostgreSQL knows their types, as SQLite accepts too) and the rows changed come back by id.
-const changedIds = async (query: RawBuilder<{ id: number }>, db: Db, ids: readonly number[]): Promise<boolean[]> => {
-  const changed = new Set((await query.execute(db)).rows.map((r) => Number(r.id)));
-  return ids.map((id) => changed.has(id));
-};
+/**
+ * A set-based row change, 100 rows to a statement: each row's values go in as one VALUES row (with
+ * CASTs, so that PostgreSQL knows their types, as SQLite accepts too), `update` names the columns
+ * and the change, and the rows it changed come back by id. For each row, whether it changed.
+ */
+async function updateFromValues<Row extends { readonly id: number }>(
+  db: Db,
+  rows: readonly Row[],
+  valuesOf: (row: Row) => RawBuilder<unknown>,
+  update: (values: RawBuilder<unknown>) => RawBuilder<{ id: number }>,
+): Promise<boolean[]> {
+  const changed = new Set<number>();
+  for (const batch of chunks(rows, 100)) {
+    for (const r of (await update(sql.join(batch.map(valuesOf))).execute(db)).rows) changed.add(Number(r.id));
+  }
+  return rows.map((row) => changed.has(row.id));
+}
 
 /**
  * Admitted → started, for several sessions in one statement (the hooks of one enqueue batch); for
  * each, false when it was no longer admitted (ended meanwhile). A session must appear once.
  */
-export async function markPushSessionsStarted(db: Db, starts: readonly PushStart[]): Promise<boolean[]> {
-  const out: boolean[] = [];
-  for (const batch of chunks(starts, 200)) {
-    const values = sql.join(batch.map((s) => sql`(CAST(${s.id} AS bigint), CAST(${s.startedAt} AS bigint), CAST(${s.width} AS integer), CAST(${s.height} AS integer))`));
-    const query = sql<{ id: number }>`WITH v(id, started_at, width, height) AS (VALUES ${values})
+export function markPushSessionsStarted(db: Db, starts: readonly PushStart[]): Promise<boolean[]> {
+  return updateFromValues(
+    db,
+    starts,
+    (s) => sql`(CAST(${s.id} AS bigint), CAST(${s.startedAt} AS bigint), CAST(${s.width} AS integer), CAST(${s.height} AS integer))`,
+    (values) => sql<{ id: number }>`WITH v(id, started_at, width, height) AS (VALUES ${values})
       UPDATE push_sessions SET state = 'started', started_at = v.started_at, last_seen_at = v.started_at, width = v.width, height = v.height
       FROM v WHERE push_sessions.id = v.id AND push_sessions.state = 'admitted' AND push_sessions.ended_at IS NULL
-      RETURNING push_sessions.id`;
-    out.push(...(await changedIds(query, db, batch.map((s) => s.id))));
-  }
-  return out;
+      RETURNING push_sessions.id`,
+  );
 }
 
 /**
  * Ends live sessions in one statement; for each, false when it had already ended (someone else
  * wrote its end). A session must appear once.
  */
-export async function markPushSessionsEnded(db: Db, ends: readonly PushEndRow[]): Promise<boolean[]> {
-  const out: boolean[] = [];
-  for (const batch of chunks(ends, 100)) {
-    const values = sql.join(
-      batch.map(
-        (e) =>
-          sql`(CAST(${e.id} AS bigint), CAST(${e.endedAt} AS bigint), CAST(${e.errcode} AS integer), CAST(${e.errmsg} AS text), CAST(${e.width} AS integer), CAST(${e.height} AS integer), CAST(${e.videoCodec ?? ''} AS text), CAST(${e.audioCodec ?? ''} AS text))`,
-      ),
-    );
-    const query = sql<{ id: number }>`WITH v(id, ended_at, errcode, errmsg, width, height, video_codec, audio_codec) AS (VALUES ${values})
+export function markPushSessionsEnded(db: Db, ends: readonly PushEndRow[]): Promise<boolean[]> {
+  return updateFromValues(
+    db,
+    ends,
+    (e) =>
+      sql`(CAST(${e.id} AS bigint), CAST(${e.endedAt} AS bigint), CAST(${e.errcode} AS integer), CAST(${e.errmsg} AS text), CAST(${e.width} AS integer), CAST(${e.height} AS integer), CAST(${e.videoCodec ?? ''} AS text), CAST(${e.audioCodec ?? ''} AS text))`,
+    (values) => sql<{ id: number }>`WITH v(id, ended_at, errcode, errmsg, width, height, video_codec, audio_codec) AS (VALUES ${values})
       UPDATE push_sessions SET state = 'ended', ended_at = v.ended_at, end_errcode = v.errcode, end_errmsg = v.errmsg, width = v.width, height = v.height,
         video_codec = CASE WHEN v.video_codec = '' THEN push_sessions.video_codec ELSE v.video_codec END,
         audio_codec = CASE WHEN v.audio_codec = '' THEN push_sessions.audio_codec ELSE v.audio_codec END
       FROM v WHERE push_sessions.id = v.id AND push_sessions.ended_at IS NULL
-      RETURNING push_sessions.id`;
-    out.push(...(await changedIds(query, db, batch.map((e) => e.id))));
-  }
-  return out;
+      RETURNING push_sessions.id`,
+  );
 }
 
 /** Removes an admitted session that never started (no event was ever written for it). */
