@@ -66,6 +66,28 @@ export async function openTestStore(): Promise<{ store: Store; close(): Promise<
   };
 }
 
+/** One fresh store of each backend, side by side, for tests of SQL both must run alike. */
+export async function openStoresOfEachBackend(label: string): Promise<{
+  stores: { name: 'SQLite' | 'PostgreSQL'; store: Store; url: string }[];
+  close(): Promise<void>;
+}> {
+  const dataDir = tempDir(`livehook-${label}-`);
+  const sqliteUrl = `sqlite:${path.join(dataDir, 'livehook.db')}`;
+  const database = await createTestDatabase(label);
+  const stores = [
+    { name: 'SQLite' as const, store: await openStore(sqliteUrl), url: sqliteUrl },
+    { name: 'PostgreSQL' as const, store: await openStore(database.url), url: database.url },
+  ];
+  return {
+    stores,
+    close: async () => {
+      for (const { store } of stores) await store.close();
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export type LiveClient = InstanceType<typeof tencentcloud.live.v20180801.Client>;
 
 export function tempDir(prefix = 'livehook-test-'): string {

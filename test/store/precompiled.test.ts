@@ -4,15 +4,12 @@
  * statement's own shape (which optional columns it sets) is kept apart, and one statement used on
  * both backends runs each its dialect's SQL (SQLite's `?` would be a syntax error on PostgreSQL).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insertAccount } from '../../src/store/accounts.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { precompiled } from '../../src/store/precompiled.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { openStoresOfEachBackend } from '../helpers/livehook.js';
 
 interface Account {
   app_id: number;
@@ -33,19 +30,10 @@ const touch = precompiled<{ id: number; name: string; createdAt?: number }, neve
   (args) => (args.createdAt === undefined ? 'name' : 'name+created'),
 );
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-precompiled-'));
-const stores: { name: string; store: Store }[] = [];
-let database: TestDatabase;
-before(async () => {
-  stores.push({ name: 'SQLite', store: await openStore(`sqlite:${path.join(dir, 'livehook.db')}`) });
-  database = await createTestDatabase('precompiled');
-  stores.push({ name: 'PostgreSQL', store: await openStore(database.url) });
-});
-after(async () => {
-  for (const { store } of stores) await store.close();
-  await database?.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+let stores: { name: string; store: Store }[] = [];
+let close = async () => {};
+before(async () => ({ stores, close } = await openStoresOfEachBackend('precompiled')));
+after(() => close());
 
 const accountsOf = async (store: Store, ids: number[]) =>
   (await store.db.selectFrom('accounts').select(['app_id', 'name', 'created_at']).where('app_id', 'in', ids).orderBy('app_id').execute()).map((r) => ({

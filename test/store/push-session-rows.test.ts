@@ -6,9 +6,6 @@
  * written in that order, both events kept; on PostgreSQL, a batch's ends notify their holders with
  * one statement.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -16,7 +13,7 @@ import { openOutbox } from '../../src/delivery/open-outbox.js';
 import { transactionHook, type NewEvent } from '../../src/delivery/outbox.js';
 import { insertAccount } from '../../src/store/accounts.js';
 import { CHANNELS } from '../../src/store/channels.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { registerInstance } from '../../src/store/instances.js';
 import { notifyPushesEnded } from '../../src/store/push-commands.js';
 import {
@@ -25,27 +22,20 @@ import {
   markPushSessionsStarted,
   type NewPushSession,
 } from '../../src/store/push-sessions.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { openStoresOfEachBackend } from '../helpers/livehook.js';
 
 const APP_ID = 7_500_000;
 const INSTANCE = 'push-session-rows';
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'livehook-push-session-rows-'));
-const stores: { name: string; store: Store }[] = [];
-let database: TestDatabase;
+let stores: { name: string; store: Store; url: string }[] = [];
+let close = async () => {};
 before(async () => {
-  stores.push({ name: 'SQLite', store: await openStore(`sqlite:${path.join(dir, 'livehook.db')}`) });
-  database = await createTestDatabase('pushsessionrows');
-  stores.push({ name: 'PostgreSQL', store: await openStore(database.url) });
+  ({ stores, close } = await openStoresOfEachBackend('pushsessionrows'));
   for (const { store } of stores) {
     await insertAccount(store.db, APP_ID, 'rows');
     await registerInstance(store.db, { id: INSTANCE, host: 'test', pid: process.pid, startedAt: Date.now(), leaseUntil: Date.now() + 3_600_000 });
   }
 });
-after(async () => {
-  for (const { store } of stores) await store.close();
-  await database?.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => close());
 
 let nextSequence = 1;
 const admission = (stream: string): NewPushSession => ({
@@ -151,8 +141,8 @@ test("an enqueue batch holding a push's start and end writes the start first: bo
 });
 
 test('PostgreSQL: the ends of one batch notify their holders in one statement, one notification per session, at commit', async () => {
-  const { store } = stores.find((s) => s.name === 'PostgreSQL')!;
-  const listener = new pg.Client({ connectionString: database.url });
+  const { store, url } = stores.find((s) => s.name === 'PostgreSQL')!;
+  const listener = new pg.Client({ connectionString: url });
   await listener.connect();
   try {
     const heard: string[] = [];
