@@ -173,8 +173,9 @@ describe('dispatcher on the in-memory outbox', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let handed = 0;
+    const perHostConcurrency = 2;
     const sender: CallbackSender = {
-      perHostConcurrency: 2,
+      perHostConcurrency,
       send: async () => {
         handed++;
         await gate;
@@ -182,7 +183,6 @@ describe('dispatcher on the in-memory outbox', () => {
       },
       close: async () => {},
     };
-    const perHostConcurrency = 2;
     const hostLimit = perHostConcurrency * HOST_QUEUE_FACTOR;
     const d = new Dispatcher({ outbox, sender, log: silent, schedule: 'tencent', leaseMs: 30_000, idlePollMs: 20, perHostConcurrency });
     await outbox.enqueue(Array.from({ length: hostLimit + 5 }, () => event('http://receiver.example.com/cb', null)));
