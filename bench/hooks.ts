@@ -5,7 +5,11 @@
  * measures the ceiling: a bare keep-alive POST loop from the same load process to the same
  * receiver.
  *
- * Printed: callbacks/s from the first hook to the last callback, its ratio to the bare loop,
+ * A second ceiling, the minimal forwarder (bench/hooks-forwarder.ts): a process that answers each
+ * hook at once and POSTs one small signed body per hook to the same receiver, storing nothing. It
+ * is what the hop from hook to callback costs on this machine before any of livehook's own work.
+ *
+ * Printed: callbacks/s from the first hook to the last callback, its ratio to the bare loop and to the forwarder,
  * hook latency p50/p99, livehook's CPU per callback (all its threads, and its event loop's thread alone, from /proc), and how
  * many callbacks arrived, each verified once (sign = md5(key + t), a push end for every push
  * start with the same sequence, nothing twice).
@@ -16,7 +20,7 @@
  * PostgreSQL database there, dropped at the end; --instances 2 runs two livehook processes on it
  * and ends every push through the instance that did not start it. Traffic stays on 127.0.0.1.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -51,6 +55,15 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
+/** The minimal forwarder as a child process, listening. */
+function startForwarder(receiverUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(path.join(import.meta.dirname, 'hooks-forwarder.ts'), [receiverUrl], { execArgv: ['--import', 'tsx'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve({ child, url: m.url }));
+    child.once('exit', (code) => reject(new Error(`forwarder exited with code ${code}`)));
+  });
+}
+
 function runLoad(job: LoadJob): Promise<LoadResult> {
   const child = fork(path.join(import.meta.dirname, 'hooks-load.ts'), [], { execArgv: ['--import', 'tsx'] });
   return new Promise((resolve, reject) => {
@@ -68,8 +81,17 @@ class CallbackLedger {
   lastAt = 0;
   readonly #seen = new Map<string, Set<number>>();
 
+  /** Callbacks of the minimal forwarder: counted apart, not verified. */
+  forwarded = 0;
+  lastForwardedAt = 0;
+
   record(at: number, payload: Record<string, unknown>): void {
     if ('bare' in payload) return;
+    if ('forwarded' in payload) {
+      this.forwarded++;
+      this.lastForwardedAt = Math.max(this.lastForwardedAt, at);
+      return;
+    }
     this.arrivals++;
     this.lastAt = Math.max(this.lastAt, at);
     const t = Number(payload.t);
@@ -100,6 +122,22 @@ async function main(): Promise<void> {
     const bare = await runLoad({ kind: 'bare', url: `${receiver.url}/bare`, requests: SESSIONS * 2, concurrency: CONCURRENCY });
     const bareRate = (SESSIONS * 2) / ((bare.endedAt - bare.startedAt) / 1000);
     console.log(`bare keep-alive POST loop → receiver: ${fmt(bareRate)} requests/s`);
+
+    // The same hook load (the signatures' values do not matter to it) through the minimal forwarder.
+    const forwarder = await startForwarder(receiver.url);
+    const forwarderCpuBefore = cpuMsOf(forwarder.child.pid!);
+    const dummyTxTime = Math.floor(Date.now() / 1000 + 3600).toString(16).toUpperCase();
+    const dummyQueries = Array.from({ length: SESSIONS }, (_, k) => `txSecret=${md5(`s${k}`)}&txTime=${dummyTxTime}`);
+    const forwarded = await runLoad({ kind: 'hooks', baseUrls: [forwarder.url], token: HOOK_TOKEN, domain: DOMAIN, queries: dummyQueries, concurrency: CONCURRENCY });
+    const forwardDeadline = now() + DRAIN_TIMEOUT_MS;
+    while (ledger.forwarded < SESSIONS * 2 && now() < forwardDeadline) await sleep(20);
+    const forwarderCpuMs = cpuMsOf(forwarder.child.pid!).all - forwarderCpuBefore.all;
+    forwarder.child.send('stop');
+    const forwardRate = ledger.forwarded / ((ledger.lastForwardedAt - forwarded.startedAt) / 1000);
+    console.log(
+      `minimal forwarder (each hook answered at once, one signed POST out, nothing stored): ${fmt(forwardRate)} callbacks/s = ${fmt((forwardRate / bareRate) * 100, 1)} % of the bare loop, ` +
+        `${fmt((forwarderCpuMs * 1000) / Math.max(1, ledger.forwarded))} µs CPU per callback (${ledger.forwarded}/${SESSIONS * 2} arrived)`,
+    );
 
     if (values['database-url']) database = await createTestDatabase('benchhooks', values['database-url']);
     const storeArgs = database ? ['--database-url', database.url] : [];
@@ -144,7 +182,7 @@ async function main(): Promise<void> {
     const latencies = hooks.latencies.sort((a, b) => a - b);
     const hookRate = (SESSIONS * 2) / ((hooks.endedAt - hooks.startedAt) / 1000);
     const storeName = database ? `PostgreSQL, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''}` : 'SQLite';
-    console.log(`livehook (${storeName}): ${fmt(rate)} callbacks/s = ${fmt((rate / bareRate) * 100, 1)} % of the bare loop (target ≥ 30 %)`);
+    console.log(`livehook (${storeName}): ${fmt(rate)} callbacks/s = ${fmt((rate / bareRate) * 100, 1)} % of the bare loop (target ≥ 30 %), ${fmt((rate / forwardRate) * 100, 1)} % of the forwarder`);
     console.log(`  hooks answered at ${fmt(hookRate)} requests/s; hook latency p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms; ${hooks.refused} refused${hooks.example ? ` (e.g. ${hooks.example})` : ''}`);
     const perCallback = (ms: number) => fmt((ms * 1000) / Math.max(1, ledger.arrivals));
     console.log(`  livehook CPU ${perCallback(cpuMs)} µs per callback (${fmt(cpuMs / 1000 / seconds * 100)} % of one core), of which the event loop's thread ${perCallback(mainMs)} µs (${fmt(mainMs / 1000 / seconds * 100)} %)`);

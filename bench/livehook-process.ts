@@ -34,6 +34,8 @@ export async function startLivehookProcess(options: {
       '--import', 'tsx', 'src/cli/main.ts', 'serve',
       '--data-dir', dataDir, '--host', '127.0.0.1', '--http-port', '0', '--rtmp-port', '0',
       ...(options.extraArgs ?? []),
+      // e.g. BENCH_LIVEHOOK_ARGS="--callback-sender-thread" to compare a livehook option under a benchmark.
+      ...(process.env.BENCH_LIVEHOOK_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
     {
       env: { ...process.env, LIVEHOOK_SECRET_ID: options.secretId, LIVEHOOK_SECRET_KEY: options.secretKey, LIVEHOOK_ADMIN_PASSWORD: 'bench-password' },
