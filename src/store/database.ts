@@ -125,6 +125,10 @@ async function openSqlite(file: string, options: OpenStoreOptions): Promise<Sqli
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // A statement's undo log inside a transaction (a batch's multi-row insert, say) spills to a
+    // temporary file past 64 KiB: under load an open, an unlink and a dozen writes per batch on
+    // the event loop. Kept in memory it needs no file; it is discarded at commit either way.
+    sqlite.pragma('temp_store = MEMORY');
     const migrations = await migrate(db, sqliteMigrations);
     const checkpointer =
       options.backgroundCheckpoints && file !== ':memory:'
