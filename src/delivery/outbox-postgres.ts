@@ -9,9 +9,11 @@
  * - Writers run concurrently, so an enqueue share-locks the rows its sessions already have in the
  *   hot table before deciding to park: a recording that deletes such a row waits for the enqueue
  *   to commit and then un-parks what it parked (or the enqueue waits, and sees the row gone).
- *   Both lock in id order, so they do not deadlock in practice; if PostgreSQL ever breaks a
- *   deadlock, the loser fails like any store error (the emit rejects; a lost recording means its
- *   attempts are made again once their leases run out).
+ *   The two can still deadlock (a DELETE … IN locks rows in the order its plan visits them, not
+ *   by id): the two-instance hooks bench under the profiler stalled on it in 3 of 6 runs.
+ *   PostgreSQL aborts one, and store/transact.ts runs it again at once, so neither an emit nor a
+ *   recording fails for it (a recording that failed left its rows leased until the leases ran
+ *   out, then re-sent).
  * - Every enqueue NOTIFYs `livehook_delivery` at commit; store/change-feed.ts wakes idle
  *   dispatchers with it, so an idle instance does not poll for new work.
  * - The hot table only holds undelivered rows and is vacuumed aggressively (migration 2).

@@ -204,7 +204,7 @@ export abstract class SqlOutbox implements Outbox {
     const finishedKeys = [
       ...new Set(outcomes.flatMap((o) => (o.verdict.kind !== 'retry' && o.delivery.orderKey !== null ? [o.delivery.orderKey] : []))),
     ];
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       await this.begin(trx, false);
       for (const batch of chunks(outcomes, 400)) {
         await insertAttempts(trx, {

@@ -9,10 +9,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openOutbox } from '../../src/delivery/open-outbox.js';
-import type { AttemptOutcome, ClaimedDelivery, NewEvent, Outbox } from '../../src/delivery/outbox.js';
+import type { NewEvent, Outbox } from '../../src/delivery/outbox.js';
 import { newWebhookId } from '../../src/events/emit.js';
 import type { Store } from '../../src/store/database.js';
 import { openTestStore, TEST_APPID, TEST_BACKEND } from '../helpers/livehook.js';
+import { delivered } from '../helpers/outcomes.js';
 
 const LEASE_MS = 60_000;
 
@@ -31,13 +32,6 @@ const event = (orderKey: string | null = null): NewEvent => ({
   callbackKey: '',
   orderKey,
   status: 'pending',
-});
-
-const delivered = (delivery: ClaimedDelivery): AttemptOutcome => ({
-  delivery,
-  startedAt: Date.now(),
-  result: { ok: true, status: 200, latencyMs: 1, responseExcerpt: '' },
-  verdict: { kind: 'delivered' },
 });
 
 const claim = (outbox: Outbox, limit = 1000, now = Date.now()) => outbox.claimDue({ now, limit, leaseMs: LEASE_MS, excludeHosts: [] });
