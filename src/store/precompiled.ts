@@ -11,8 +11,8 @@
  * only puts its values where the placeholders landed in the compiled parameter list. Kysely still
  * executes it, so types, transactions and the store's watched driver are unchanged.
  *
- * The shape is what changes the SQL text: by default the length of every array argument (rows
- * of an insert, an IN list); a statement whose SQL depends on other values says so (`shape`).
+ * The shape is what changes the SQL text: the length of every array argument (rows of an
+ * insert, an IN list).
  */
 import type { Compilable, CompiledQuery, DialectAdapter, QueryResult } from 'kysely';
 import type { Db } from './database.js';
@@ -63,21 +63,19 @@ const adapterOf = (db: Db): DialectAdapter => db.getExecutor().adapter;
 
 /**
  * A statement compiled once per dialect and shape; calling it runs it with `args`.
- * `build` must use the placeholders for every value that varies between calls; it is also given
- * the first call's `args`, for what the shape decides (which optional columns are set).
+ * `build` must use the placeholders for every value that varies between calls.
  */
 export function precompiled<A extends object, R>(
-  build: (db: Db, $: Placeholders<A>, args: A) => Compilable<R>,
-  shape: (args: A) => string = arrayLengths,
+  build: (db: Db, $: Placeholders<A>) => Compilable<R>,
 ): (db: Db, args: A) => Promise<QueryResult<R>> {
   const compiledFor = new WeakMap<DialectAdapter, Map<string, CompiledQuery<R>>>();
   return (db, args) => {
     const adapter = adapterOf(db);
     let byShape = compiledFor.get(adapter);
     if (!byShape) compiledFor.set(adapter, (byShape = new Map()));
-    const key = shape(args);
+    const key = arrayLengths(args);
     let compiled = byShape.get(key);
-    if (!compiled) byShape.set(key, (compiled = build(db, placeholdersFor(args), args).compile()));
+    if (!compiled) byShape.set(key, (compiled = build(db, placeholdersFor(args)).compile()));
     const parameters = compiled.parameters.map((p) => (isPlaceholder(p) ? p[VALUE_OF](args) : p));
     return db.executeQuery<R>({ ...compiled, parameters });
   };
