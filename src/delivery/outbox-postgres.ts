@@ -24,6 +24,7 @@
  */
 import { sql } from 'kysely';
 import { CHANNELS } from '../store/channels.js';
+import { transact } from '../store/transact.js';
 import type { ClaimedDelivery } from './outbox.js';
 import { SqlOutbox, toClaimed, type ClaimRow, type Trx } from './outbox-sql.js';
 
@@ -33,7 +34,7 @@ export class PostgresOutbox extends SqlOutbox {
     // The session test mirrors SQLite's: nothing is claimed while an earlier row of its session is
     // in the hot table. Rows are re-checked after locking, so a row another instance leased
     // between our snapshot and our lock is dropped from the batch, not claimed twice.
-    const { rows } = await this.db.transaction().execute(async (trx) => {
+    const { rows } = await transact(this.db, async (trx) => {
       await asynchronousCommit(trx);
       return sql<ClaimRow & { next_attempt_at: number }>`
         WITH picked AS (

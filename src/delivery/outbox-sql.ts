@@ -284,7 +284,7 @@ export abstract class SqlOutbox implements Outbox {
 
   async resend(items: readonly ResendItem[], now: number): Promise<number> {
     if (items.length === 0) return 0;
-    await this.db.transaction().execute(async (trx) => {
+    await transact(this.db, async (trx) => {
       for (const batch of chunks(items)) {
         await trx
           .insertInto('deliveries')

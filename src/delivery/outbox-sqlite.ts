@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { chunks } from '../store/chunks.js';
 import { precompiled } from '../store/precompiled.js';
+import { transact } from '../store/transact.js';
 import type { ClaimedDelivery } from './outbox.js';
 import { SqlOutbox, toClaimed, type Trx } from './outbox-sql.js';
 
@@ -26,7 +27,7 @@ export class SqliteOutbox extends SqlOutbox {
    */
   async claimDue(options: { now: number; limit: number; leaseMs: number; excludeHosts: readonly string[] }): Promise<ClaimedDelivery[]> {
     const { now, limit, leaseMs, excludeHosts } = options;
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const expired = await this.#due(trx, now, limit, excludeHosts, 'expired');
       const rows = expired.length < limit ? [...expired, ...(await this.#due(trx, now, limit - expired.length, excludeHosts, 'free'))] : expired;
       for (const batch of chunks(rows)) {

@@ -38,6 +38,7 @@ import {
   type PushSessionRow,
 } from '../store/push-sessions.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { transact } from '../store/transact.js';
 import { EndReason, type PushEnd } from './end-reasons.js';
 import type { AnomalyReport } from './push-anomalies.js';
 import { verifyPushAuth } from './push-auth.js';
@@ -433,7 +434,7 @@ export class PushSessions {
       return true;
     }
     if (row.state === 'admitted') {
-      const removed = await this.#store.db.transaction().execute(async (trx) => {
+      const removed = await transact(this.#store.db, async (trx) => {
         const deleted = await deleteAdmittedPushSession(trx, row.id);
         if (deleted && tellHolder) await notifyPushesEnded(trx, this.#store.backend, [row.id]);
         return deleted;

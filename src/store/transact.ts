@@ -1,5 +1,6 @@
 /**
- * A transaction that fails with the error that made it fail, and that is run again when it lost a
+ * The store's transactions at run time (migrations and first-start setup excepted, which hold an
+ * exclusive lock): each fails with the error that made it fail, and is run again when it lost a
  * lock conflict.
  * - When SQLite rolls a transaction back by itself (SQLITE_FULL or SQLITE_IOERR, often at COMMIT),
  *   a ROLLBACK then fails with "cannot rollback - no transaction is active"; that error must not
