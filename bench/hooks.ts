@@ -55,6 +55,12 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
+/** Each stream's push-auth query string (`s0` … `sN`), signed with `key`, valid for an hour. */
+function pushQueries(key: string): string[] {
+  const txTime = Math.floor(Date.now() / 1000 + 3600).toString(16).toUpperCase();
+  return Array.from({ length: SESSIONS }, (_, k) => `txSecret=${md5(key + `s${k}` + txTime)}&txTime=${txTime}`);
+}
+
 /** The minimal forwarder as a child process, listening. */
 function startForwarder(receiverUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(path.join(import.meta.dirname, 'hooks-forwarder.ts'), [receiverUrl], { execArgv: ['--import', 'tsx'] });
@@ -126,9 +132,7 @@ async function main(): Promise<void> {
     // The same hook load (the signatures' values do not matter to it) through the minimal forwarder.
     const forwarder = await startForwarder(receiver.url);
     const forwarderCpuBefore = cpuMsOf(forwarder.child.pid!);
-    const dummyTxTime = Math.floor(Date.now() / 1000 + 3600).toString(16).toUpperCase();
-    const dummyQueries = Array.from({ length: SESSIONS }, (_, k) => `txSecret=${md5(`s${k}`)}&txTime=${dummyTxTime}`);
-    const forwarded = await runLoad({ kind: 'hooks', baseUrls: [forwarder.url], token: HOOK_TOKEN, domain: DOMAIN, queries: dummyQueries, concurrency: CONCURRENCY });
+    const forwarded = await runLoad({ kind: 'hooks', baseUrls: [forwarder.url], token: HOOK_TOKEN, domain: DOMAIN, queries: pushQueries('any key'), concurrency: CONCURRENCY });
     const forwardDeadline = now() + DRAIN_TIMEOUT_MS;
     while (ledger.forwarded < SESSIONS * 2 && now() < forwardDeadline) await sleep(20);
     const forwarderCpuMs = cpuMsOf(forwarder.child.pid!).all - forwarderCpuBefore.all;
@@ -166,8 +170,7 @@ async function main(): Promise<void> {
     await client.CreateLiveCallbackRule({ DomainName: DOMAIN, AppName: '', TemplateId: TemplateId! });
     // Other instances learn of the configuration through the change feed.
     await sleep(INSTANCES > 1 ? 1500 : 0);
-    const txTime = Math.floor(Date.now() / 1000 + 3600).toString(16).toUpperCase();
-    const queries = Array.from({ length: SESSIONS }, (_, k) => `txSecret=${md5(PushAuthKeyInfo!.MasterAuthKey! + `s${k}` + txTime)}&txTime=${txTime}`);
+    const queries = pushQueries(PushAuthKeyInfo!.MasterAuthKey!);
 
     const cpuBefore = instances.map((p) => cpuMsOf(p.child.pid!));
     const hooks = await runLoad({ kind: 'hooks', baseUrls: instances.map((p) => p.httpUrl), token: HOOK_TOKEN, domain: DOMAIN, queries, concurrency: CONCURRENCY });
