@@ -6,6 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { insertAccount } from '../../src/store/accounts.js';
 import type { Store } from '../../src/store/database.js';
 import { precompiled } from '../../src/store/precompiled.js';
@@ -69,4 +71,27 @@ test('inside a transaction, a precompiled statement is part of it: rolled back w
     );
     assert.equal((await accountsOf(store, [id]))[0]!.name, 'before', `${name}: the update went with the rollback`);
   }
+});
+
+test("a shape's compiled statement keeps nothing of the call that built it", async () => {
+  // Every shape stays compiled for the life of the process: holding its first call's arguments
+  // (payloads, response excerpts) would keep a sample of data per shape alive with it.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const { store } = stores[0]!;
+  // Built and run in a function of its own, so that nothing of the test holds the arguments.
+  const firstCall = async (): Promise<WeakRef<object>> => {
+    const args = { rows: Array.from({ length: 5 }, (_, i) => ({ app_id: 7_500_000 + i, name: `kept-${i}`, created_at: i })) };
+    await insertAccounts(store.db, args);
+    return new WeakRef(args);
+  };
+  const args = await firstCall();
+  // Let the statement's own promise chain end before looking.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  assert.equal(args.deref(), undefined, "the first call's arguments are still reachable from the compiled statement");
+  // The same shape, other values: what it runs is still this call's.
+  const again = Array.from({ length: 5 }, (_, i) => ({ app_id: 7_500_100 + i, name: `again-${i}`, created_at: 10 + i }));
+  await insertAccounts(store.db, { rows: again });
+  assert.deepEqual(await accountsOf(store, again.map((r) => r.app_id)), again);
 });
