@@ -16,6 +16,7 @@ import { isIP, isIPv4, isIPv6, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { PostExchange } from './post-exchange.js';
+import { memoizeByUrl } from './url-memo.js';
 
 /** Whole-attempt deadline (Tencent waits 20 s for a callback response). */
 export const DEFAULT_TIMEOUT_MS = 20_000;
@@ -271,6 +272,20 @@ function ipLiteralOf(hostname: string): string | null {
   return isIP(bare) ? bare : null;
 }
 
+/** Where a POST to `url` goes, or why it cannot go anywhere (kept per URL: url-memo.ts). */
+type Destination = { readonly origin: string; readonly path: string; readonly literal: string | null } | { readonly refused: string };
+
+const destinationOf = memoizeByUrl((url: string): Destination => {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { refused: `not a URL: ${url}` };
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return { refused: `unsupported scheme ${target.protocol}` };
+  return { origin: target.origin, path: `${target.pathname}${target.search}`, literal: ipLiteralOf(target.hostname) };
+});
+
 // ---------------------------------------------------------------------------------------------
 // Client
 
@@ -313,18 +328,10 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
 
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch {
-      return { ok: false, kind: 'invalid-url', latencyMs: 0, message: `not a URL: ${url}` };
-    }
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-      return { ok: false, kind: 'invalid-url', latencyMs: 0, message: `unsupported scheme ${target.protocol}` };
-    }
-    const literal = ipLiteralOf(target.hostname);
-    if (literal !== null && !isAllowed(literal)) {
-      return { ok: false, kind: 'blocked-address', latencyMs: 0, message: `${literal} is a refused address` };
+    const destination = destinationOf(url);
+    if ('refused' in destination) return { ok: false, kind: 'invalid-url', latencyMs: 0, message: destination.refused };
+    if (destination.literal !== null && !isAllowed(destination.literal)) {
+      return { ok: false, kind: 'blocked-address', latencyMs: 0, message: `${destination.literal} is a refused address` };
     }
 
     const request = new PostExchange(RESPONSE_EXCERPT_BYTES);
@@ -337,8 +344,8 @@ export function createCallbackHttpClient(options: CallbackHttpClientOptions = {}
 
     try {
       const { status, retryAfter, excerpt: responseExcerpt } = await request.send(agent, {
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
+        origin: destination.origin,
+        path: destination.path,
         method: 'POST',
         headers,
         body,

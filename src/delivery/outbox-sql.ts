@@ -18,19 +18,20 @@ import type { Db } from '../store/database.js';
 import { precompiled } from '../store/precompiled.js';
 import type { DeliveriesTable, DeliveryAttemptsTable, EventsTable } from '../store/schema.js';
 import { transact, type Trx } from '../store/transact.js';
+import { memoizeByUrl } from './url-memo.js';
 import type { AttemptOutcome, Backlog, ClaimedDelivery, HookStatement, NewEvent, Outbox, ResendItem } from './outbox.js';
 
 /** `next_attempt_at` of a delivery waiting for an earlier event of its session to finish. */
 export const PARKED = Number.MAX_SAFE_INTEGER;
 
-export const targetHostOf = (url: string): string => {
+export const targetHostOf = memoizeByUrl((url: string): string => {
   try {
     return new URL(url).host.toLowerCase();
   } catch {
     // An unparsable URL still needs a host bucket; the attempt will fail as invalid-url.
     return '';
   }
-};
+});
 
 export type { Trx };
 

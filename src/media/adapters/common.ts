@@ -38,9 +38,14 @@ export const HOOK_TOKEN_HEADER = 'x-livehook-hook-token';
 /** Constant-time comparison (both sides hashed first, so their lengths leak nothing either). */
 export function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given || !expected) return false;
-  const digest = (s: string) => hash('sha256', s, 'buffer');
-  return timingSafeEqual(digest(given), digest(expected));
+  if (expected !== expectedToken) expectedDigest = digest((expectedToken = expected));
+  return timingSafeEqual(digest(given), expectedDigest);
 }
+
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
+// Every hook checks the same token: its digest is made once.
+let expectedToken = '';
+let expectedDigest = digest('');
 
 /** The host name of a URL such as `rtmp://push.example.com:1935/live?x=1` ('' when there is none). */
 export function hostOf(url: string | undefined): string {
