@@ -12,7 +12,9 @@
  * executes it, so types, transactions and the store's watched driver are unchanged.
  *
  * The shape is what changes the SQL text: the length of every array argument (rows of an
- * insert, an IN list).
+ * insert, an IN list). An IN list is built for the next power of two of its length, its last
+ * element repeated to fill it (which changes nothing an IN tests): a list of any length from 1 to
+ * 500 is one of 10 shapes, not one of 500, each compiled once and prepared once by the database.
  */
 import type { Compilable, CompiledQuery, DialectAdapter, QueryResult, RootOperationNode } from 'kysely';
 import type { Db } from './database.js';
@@ -52,16 +54,24 @@ type Rows<T> = T extends readonly (infer Row)[] ? Row[] : never;
 export interface Placeholders<A> {
   /** The argument `name`. */
   <K extends keyof A>(name: K): A[K];
-  /** One placeholder per element of the array argument `name` (an IN list). */
+  /** One placeholder per element of the array argument `name`, padded to a power of two (an IN list: see the header). */
   each<K extends keyof A>(name: K): A[K];
   /** One row of placeholders per row of the array argument `name`, with that row's columns (a multi-row insert). */
   rows<K extends keyof A>(name: K): Rows<A[K]>;
 }
 
-function placeholdersFor<A>(args: A, paths: Paths): Placeholders<A> {
+/** The length an IN list of `length` elements is built for. */
+const paddedLength = (length: number): number => (length <= 1 ? length : 2 ** Math.ceil(Math.log2(length)));
+
+/** `inLists` learns which arguments the build uses as IN lists. */
+function placeholdersFor<A>(args: A, paths: Paths, inLists: Set<PropertyKey>): Placeholders<A> {
   const at = args as Record<PropertyKey, unknown>;
   const $ = (<K extends keyof A>(name: K) => placeholder(paths, name) as A[K]) as Placeholders<A>;
-  $.each = (name) => (at[name as PropertyKey] as unknown[]).map((_, i) => placeholder(paths, name, i)) as A[typeof name];
+  $.each = (name) => {
+    inLists.add(name);
+    const length = paddedLength((at[name as PropertyKey] as unknown[]).length);
+    return Array.from({ length }, (_, i) => placeholder(paths, name, i)) as A[typeof name];
+  };
   $.rows = (name) =>
     (at[name as PropertyKey] as Record<string, unknown>[]).map((row, i) =>
       Object.fromEntries(Object.keys(row).map((column) => [column, placeholder(paths, name, i, column)])),
@@ -79,16 +89,20 @@ function valueAt(args: Record<PropertyKey, unknown>, source: Source): unknown {
   const [name, index, column] = source as Path;
   const value = args[name];
   if (index === undefined) return value;
-  const element = (value as unknown[])[index];
+  const list = value as unknown[];
+  // Past the end of a padded IN list: its last element again.
+  const element = list[Math.min(index, list.length - 1)];
   return column === undefined ? element : (element as Record<string, unknown>)[column];
 }
 
-/** The lengths of the array arguments: what changes an insert's or an IN list's SQL. */
-const arrayLengths = (args: object): string => {
+/** The shape of a call: the length of each array argument, an IN list's padded. */
+function shapeOf(args: object, inLists: ReadonlySet<PropertyKey>): string {
   let key = '';
-  for (const value of Object.values(args)) if (Array.isArray(value)) key += `${value.length},`;
+  for (const [name, value] of Object.entries(args)) {
+    if (Array.isArray(value)) key += `${inLists.has(name) ? paddedLength(value.length) : value.length},`;
+  }
   return key;
-};
+}
 
 // Kysely keeps no public handle on a query's dialect; its executor's adapter is one per database
 // and tells the dialects apart.
@@ -103,18 +117,19 @@ export function precompiled<A extends object, R>(
 ): (db: Db, args: A) => Promise<QueryResult<R>> {
   const compiledFor = new WeakMap<DialectAdapter, Map<string, { query: CompiledQuery<R>; sources: Source[] }>>();
   const paths: Paths = new Map();
+  const inLists = new Set<PropertyKey>();
   return (db, args) => {
     const adapter = adapterOf(db);
     let byShape = compiledFor.get(adapter);
     if (!byShape) compiledFor.set(adapter, (byShape = new Map()));
-    const key = arrayLengths(args);
-    let compiled = byShape.get(key);
+    let compiled = byShape.get(shapeOf(args, inLists));
     if (!compiled) {
-      const query = build(db, placeholdersFor(args, paths)).compile();
+      const query = build(db, placeholdersFor(args, paths, inLists)).compile();
       // Kept: the SQL, where each value comes from, and of the operation tree only its kind (what
       // the store's watched driver reads; drivers read the SQL), not a node per value of the build.
       const node = { kind: query.query.kind } as RootOperationNode;
-      byShape.set(key, (compiled = { query: { ...query, query: node, parameters: [] }, sources: sourcesOf(query.parameters) }));
+      // Keyed after the build: the first build is where the IN lists become known.
+      byShape.set(shapeOf(args, inLists), (compiled = { query: { ...query, query: node, parameters: [] }, sources: sourcesOf(query.parameters) }));
     }
     const { query, sources } = compiled;
     const at = args as Record<PropertyKey, unknown>;

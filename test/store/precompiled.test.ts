@@ -1,8 +1,8 @@
 /**
  * precompiled (src/store/precompiled.ts) on real stores, SQLite and PostgreSQL in one process: each
- * call's values land in their own columns, every row count and IN-list length gets its own SQL, and
- * one statement used on both backends runs each its dialect's SQL (SQLite's `?` would be a syntax
- * error on PostgreSQL).
+ * call's values land in their own columns, every row count gets its own SQL and an IN list the SQL
+ * of the next power of two of its length, and one statement used on both backends runs each its
+ * dialect's SQL (SQLite's `?` would be a syntax error on PostgreSQL).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,18 +96,47 @@ test("a shape's compiled statement keeps nothing of the call that built it", asy
   assert.deepEqual(await accountsOf(store, again.map((r) => r.app_id)), again);
 });
 
-test('shapes of one statement share the places of their values: hundreds of IN-list lengths stay small', async () => {
+test('shapes of one statement share the places of their values: hundreds of row counts stay small', async () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const { store } = stores[0]!;
-  const touch = precompiled<{ ids: number[] }, never>((db, $) => db.updateTable('accounts').set({ name: 'never' }).where('app_id', 'in', $.each('ids')));
-  // Lengths 1 to 400: 80,200 places across the shapes, 400 distinct ones. One path per place and
-  // shape kept ~6.6 MB; shared, the shapes' SQL and value lists come to ~1.7 MB.
-  await touch(store.db, { ids: [-1] });
+  let next = 7_600_000;
+  const rowsOf = (count: number) => Array.from({ length: count }, () => ({ app_id: next++, name: 'shape', created_at: 0 }));
+  // Row counts 1 to 250 of 3 columns: 94,125 places across the shapes, 750 distinct ones. One path
+  // per place and shape kept ~8 MB; shared, the shapes' SQL and value lists come to ~1.9 MB.
+  await insertAccounts(store.db, { rows: rowsOf(1) });
   gc();
   const before = process.memoryUsage().heapUsed;
-  for (let length = 2; length <= 400; length++) await touch(store.db, { ids: Array.from({ length }, (_, i) => -1 - i) });
+  for (let count = 2; count <= 250; count++) await insertAccounts(store.db, { rows: rowsOf(count) });
   gc();
   const grownMb = (process.memoryUsage().heapUsed - before) / 2 ** 20;
-  assert.ok(grownMb < 3, `399 shapes kept ${grownMb.toFixed(1)} MB`);
+  assert.ok(grownMb < 3, `249 shapes kept ${grownMb.toFixed(1)} MB`);
+});
+
+test('an IN list is built for the next power of two of its length: lists of 5 to 8 share one statement', async () => {
+  for (const { name, store } of stores) {
+    const first = 7_700_000 + 100 * stores.findIndex((s) => s.store === store);
+    const ids = Array.from({ length: 9 }, (_, i) => first + i);
+    await insertAccounts(store.db, { rows: ids.map((app_id) => ({ app_id, name: 'listed', created_at: 0 })) });
+    const seen: { sql: string; parameters: readonly unknown[] }[] = [];
+    const executeQuery = store.db.executeQuery.bind(store.db);
+    store.db.executeQuery = ((query: { sql: string; parameters: readonly unknown[] }) => (seen.push(query), executeQuery(query as never))) as typeof store.db.executeQuery;
+    try {
+      for (const length of [5, 8, 6, 9]) {
+        const renamed = await rename(store.db, { name: `padded-${length}`, ids: ids.slice(0, length) });
+        assert.equal(Number(renamed.numAffectedRows), length, `${name}: a list of ${length} updates ${length} rows`);
+        const named = await accountsOf(store, ids);
+        assert.deepEqual(named.map((r) => r.name), ids.map((_, i) => (i < length ? `padded-${length}` : named[i]!.name)));
+      }
+    } finally {
+      store.db.executeQuery = executeQuery;
+    }
+    const [five, eight, six, nine] = seen;
+    assert.equal(five!.sql, eight!.sql, `${name}: 5 and 8 elements, one statement`);
+    assert.equal(five!.sql, six!.sql);
+    assert.notEqual(nine!.sql, five!.sql, `${name}: 9 elements is the next shape`);
+    assert.equal(five!.parameters.length, 1 + 8, `${name}: the name and 8 list places`);
+    assert.equal(nine!.parameters.length, 1 + 16);
+    assert.deepEqual(five!.parameters.slice(1), [...ids.slice(0, 5), ids[4], ids[4], ids[4]], `${name}: the last element repeated`);
+  }
 });
