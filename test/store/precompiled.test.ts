@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { insertAccount } from '../../src/store/accounts.js';
 import type { Store } from '../../src/store/database.js';
-import { precompiled } from '../../src/store/precompiled.js';
+import { precompiled, rowParts } from '../../src/store/precompiled.js';
 import { openStoresOfEachBackend } from '../helpers/livehook.js';
 
 interface Account {
@@ -138,5 +138,27 @@ test('an IN list is built for the next power of two of its length: lists of 5 to
     assert.equal(five!.parameters.length, 1 + 8, `${name}: the name and 8 list places`);
     assert.equal(nine!.parameters.length, 1 + 16);
     assert.deepEqual(five!.parameters.slice(1), [...ids.slice(0, 5), ids[4], ids[4], ids[4]], `${name}: the last element repeated`);
+  }
+});
+
+test('a multi-row statement of 32 rows or more runs in parts of 256, 128, 64 or 32 rows and a rest: its results joined in order', async () => {
+  assert.deepEqual(rowParts(0), []);
+  assert.deepEqual(rowParts(31), [31]);
+  assert.deepEqual(rowParts(32), [32]);
+  assert.deepEqual(rowParts(300), [256, 32, 12]);
+  assert.deepEqual(rowParts(500), [256, 128, 64, 32, 20]);
+  for (const { name, store } of stores) {
+    const first = 7_800_000 + 1_000 * stores.findIndex((s) => s.store === store);
+    const rows = Array.from({ length: 300 }, (_, i) => ({ app_id: first + i, name: `part-${i}`, created_at: i }));
+    const placesPerCall: number[] = [];
+    const inserted = await store.db.transaction().execute((trx) => {
+      const executeQuery = trx.executeQuery.bind(trx);
+      trx.executeQuery = ((query: { parameters: readonly unknown[] }) => (placesPerCall.push(query.parameters.length), executeQuery(query as never))) as typeof trx.executeQuery;
+      return insertAccounts(trx, { rows });
+    });
+    assert.deepEqual(placesPerCall, [256 * 3, 32 * 3, 12 * 3], `${name}: three statements`);
+    assert.deepEqual(inserted.rows.map((r) => Number(r.app_id)), rows.map((r) => r.app_id), `${name}: every id returned, in order`);
+    assert.equal(Number(inserted.numAffectedRows ?? inserted.rows.length), 300);
+    assert.deepEqual(await accountsOf(store, rows.map((r) => r.app_id)), rows, `${name}: each row its own values`);
   }
 });
