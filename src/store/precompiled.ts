@@ -67,6 +67,10 @@ export interface Placeholders<A> {
 /** The length an IN list of `length` elements is built for. */
 const paddedLength = (length: number): number => (length <= 1 ? length : 2 ** Math.ceil(Math.log2(length)));
 
+/** Rows below which a multi-row statement runs whole, and the largest part it runs in above that. */
+const MIN_ROW_PART = 32;
+const MAX_ROW_PART = 256;
+
 /** A multi-row statement of `count` rows runs as parts of these sizes, in this order. */
 export function rowParts(count: number): number[] {
   const parts: number[] = [];
@@ -80,9 +84,6 @@ export function rowParts(count: number): number[] {
   if (left > 0) parts.push(left);
   return parts;
 }
-
-const MIN_ROW_PART = 32;
-const MAX_ROW_PART = 256;
 
 /** What the build uses its array arguments as, learnt at the first build. */
 interface ArrayUses {
