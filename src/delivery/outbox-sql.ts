@@ -207,19 +207,18 @@ export abstract class SqlOutbox implements Outbox {
     ];
     await transact(this.db, async (trx) => {
       await this.begin(trx, false);
-      for (const batch of chunks(outcomes, 400)) {
-        await insertAttempts(trx, {
-          rows: batch.map((o) => ({
-            event_id: o.delivery.eventId,
-            attempt: o.delivery.attempts + 1,
-            started_at: o.startedAt,
-            status_code: o.result.ok ? o.result.status : (o.result.status ?? null),
-            latency_ms: Math.round(o.result.latencyMs),
-            error_kind: o.result.ok ? null : o.result.kind,
-            response_excerpt: o.result.responseExcerpt ?? (o.result.ok ? '' : o.result.message),
-          })),
-        });
-      }
+      // One call: precompiled.ts runs a large batch in parts of at most 256 rows.
+      await insertAttempts(trx, {
+        rows: outcomes.map((o) => ({
+          event_id: o.delivery.eventId,
+          attempt: o.delivery.attempts + 1,
+          started_at: o.startedAt,
+          status_code: o.result.ok ? o.result.status : (o.result.status ?? null),
+          latency_ms: Math.round(o.result.latencyMs),
+          error_kind: o.result.ok ? null : o.result.kind,
+          response_excerpt: o.result.responseExcerpt ?? (o.result.ok ? '' : o.result.message),
+        })),
+      });
       for (const status of ['delivered', 'failed'] as const) {
         const finished = outcomes.filter((o) => o.verdict.kind === status);
         for (const batch of chunks(finished)) {

@@ -26,16 +26,14 @@ const insertAdmitted = precompiled<{ rows: NewPushSession[] }, { id: number; seq
 );
 
 /**
- * Inserts the rows of admitted pushes, in order, with one statement per 100; for each, its id, or
- * undefined when its stream already had a live push (an earlier row of the same call counts). The
- * conflict is an answer, not an error, so that admissions can share a transaction
- * (group-commit.ts). Rows are matched to their ids by `sequence`, which is unique per push.
+ * Inserts the rows of admitted pushes, in order (precompiled.ts runs a large call in parts); for
+ * each, its id, or undefined when its stream already had a live push (an earlier row of the same
+ * call counts). The conflict is an answer, not an error, so that admissions can share a
+ * transaction (group-commit.ts). Rows are matched to their ids by `sequence`, unique per push.
  */
 export async function insertAdmittedPushSessions(db: Db, rows: readonly NewPushSession[]): Promise<(number | undefined)[]> {
   const ids = new Map<string, number>();
-  for (const batch of chunks(rows, 100)) {
-    for (const r of (await insertAdmitted(db, { rows: batch })).rows) ids.set(r.sequence, Number(r.id));
-  }
+  for (const r of (await insertAdmitted(db, { rows: [...rows] })).rows) ids.set(r.sequence, Number(r.id));
   return rows.map((row) => ids.get(row.sequence));
 }
 
