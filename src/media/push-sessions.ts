@@ -27,6 +27,7 @@ import {
   deleteAdmittedPushSession,
   endedPushSessionIds,
   findLivePushSession,
+  insertAdmittedIsOneStatement,
   insertAdmittedPushSessions,
   markPushSessionsEnded,
   markPushSessionsStarted,
@@ -161,7 +162,7 @@ export class PushSessions {
     this.#config = options.config;
     this.#events = options.events;
     this.#store = options.store;
-    this.#admissions = new GroupCommit(options.store.db, insertAdmittedPushSessions);
+    this.#admissions = new GroupCommit(options.store.db, insertAdmittedPushSessions, { oneStatement: insertAdmittedIsOneStatement });
     const backend = options.store.backend;
     this.#endElsewhere = async (trx, inputs) => {
       const ended = await markPushSessionsEnded(trx, inputs.map((i) => i.end));

@@ -8,13 +8,22 @@
  * A batch that throws is written again one input at a time, so a bad input fails only its
  * caller. A storage fault (disk full, server gone) fails them all at once: retrying each alone
  * would only fail N more times.
+ *
+ * A write that is a single statement for a batch (`oneStatement`) runs without BEGIN and COMMIT:
+ * one statement is atomic by itself, and on PostgreSQL the two cost a round trip each, as much as
+ * the statement (under load, two of an admission's three round trips).
  */
 import type { Db } from './database.js';
 import { isStorageError } from './storage-errors.js';
-import { transact, type Trx } from './transact.js';
+import { retryingLostConflicts, transact } from './transact.js';
 
-/** Writes several inputs at once; one answer per input, in order. */
-export type BatchWrite<Input, Output> = (trx: Trx, inputs: readonly Input[]) => Promise<readonly Output[]>;
+/** Writes several inputs at once, on the store or in a transaction; one answer per input, in order. */
+export type BatchWrite<Input, Output> = (db: Db, inputs: readonly Input[]) => Promise<readonly Output[]>;
+
+export interface GroupCommitOptions {
+  /** Whether `write` runs a batch of `count` inputs as a single statement. */
+  readonly oneStatement?: (count: number) => boolean;
+}
 
 interface Job<Input, Output> {
   readonly input: Input;
@@ -25,12 +34,14 @@ interface Job<Input, Output> {
 export class GroupCommit<Input, Output> {
   readonly #db: Db;
   readonly #write: BatchWrite<Input, Output>;
+  readonly #oneStatement: (count: number) => boolean;
   #waiting: Job<Input, Output>[] = [];
   #flushing: Promise<void> | undefined;
 
-  constructor(db: Db, write: BatchWrite<Input, Output>) {
+  constructor(db: Db, write: BatchWrite<Input, Output>, options: GroupCommitOptions = {}) {
     this.#db = db;
     this.#write = write;
+    this.#oneStatement = options.oneStatement ?? (() => false);
   }
 
   /** Writes `input` with the others queued at the same time; resolves with its answer after the commit. */
@@ -55,7 +66,10 @@ export class GroupCommit<Input, Output> {
   async #commit(batch: readonly Job<Input, Output>[]): Promise<void> {
     let answers: readonly Output[];
     try {
-      answers = await transact(this.#db, (trx) => this.#write(trx, batch.map((job) => job.input)));
+      const inputs = batch.map((job) => job.input);
+      answers = this.#oneStatement(inputs.length)
+        ? await retryingLostConflicts(() => this.#write(this.#db, inputs))
+        : await transact(this.#db, (trx) => this.#write(trx, inputs));
     } catch (rawError) {
       if (batch.length === 1 || isStorageError(rawError)) {
         for (const job of batch) job.reject(rawError);

@@ -8,7 +8,7 @@
 import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
 import { chunks } from './chunks.js';
 import type { Db } from './database.js';
-import { precompiled } from './precompiled.js';
+import { precompiled, rowParts } from './precompiled.js';
 import type { PushSessionsTable } from './schema.js';
 
 export type PushSessionRow = Selectable<PushSessionsTable>;
@@ -36,6 +36,9 @@ export async function insertAdmittedPushSessions(db: Db, rows: readonly NewPushS
   for (const r of (await insertAdmitted(db, { rows: [...rows] })).rows) ids.set(r.sequence, Number(r.id));
   return rows.map((row) => ids.get(row.sequence));
 }
+
+/** Whether `insertAdmittedPushSessions` writes `count` rows with a single statement (a group commit's `oneStatement`). */
+export const insertAdmittedIsOneStatement = (count: number): boolean => rowParts(count).length === 1;
 
 /** The live session of a stream (admitted or started), if any. */
 export function findLivePushSession(db: Db, appId: number, domain: string, app: string, stream: string): Promise<PushSessionRow | undefined> {

@@ -25,10 +25,18 @@ const CONFLICT_RETRIES = 5;
 
 const lostConflict = (error: unknown): boolean => LOST_CONFLICT.has((error as { code?: unknown } | null)?.code as string);
 
-export async function transact<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+export function transact<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return retryingLostConflicts(() => transactOnce(db, work));
+}
+
+/**
+ * Runs `work` (a transaction, or one statement in autocommit, which is a transaction of its own)
+ * again when PostgreSQL aborted it for a deadlock or a serialization conflict.
+ */
+export async function retryingLostConflicts<T>(work: () => Promise<T>): Promise<T> {
   for (let retry = 0; ; retry++) {
     try {
-      return await transactOnce(db, work);
+      return await work();
     } catch (rawError) {
       if (retry >= CONFLICT_RETRIES || !lostConflict(rawError)) throw rawError;
       // A few milliseconds, spread, so that two losers do not meet again at once.

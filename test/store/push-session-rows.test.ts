@@ -4,7 +4,7 @@
  * gets its own answer and its own values, a conflict (with a live row, or with an earlier row of
  * the same call) refuses only that row, and a push's start and end queued in one enqueue batch are
  * written in that order, both events kept; on PostgreSQL, a batch's ends notify their holders with
- * one statement.
+ * one statement; a group commit of admissions that is one statement sends no BEGIN and COMMIT.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,10 +13,12 @@ import { openOutbox } from '../../src/delivery/open-outbox.js';
 import { transactionHook, type NewEvent } from '../../src/delivery/outbox.js';
 import { insertAccount } from '../../src/store/accounts.js';
 import { CHANNELS } from '../../src/store/channels.js';
-import type { Store } from '../../src/store/database.js';
+import { openStore, type Store } from '../../src/store/database.js';
 import { registerInstance } from '../../src/store/instances.js';
+import { GroupCommit } from '../../src/store/group-commit.js';
 import { notifyPushesEnded } from '../../src/store/push-commands.js';
 import {
+  insertAdmittedIsOneStatement,
   insertAdmittedPushSessions,
   markPushSessionsEnded,
   markPushSessionsStarted,
@@ -159,5 +161,33 @@ test('PostgreSQL: the ends of one batch notify their holders in one statement, o
     assert.deepEqual(heard.sort(), ['11', '12', '13']);
   } finally {
     await listener.end();
+  }
+});
+
+test('PostgreSQL: a group commit of admissions is one round trip when it is one statement (up to 31 rows, or a whole part), a transaction otherwise', async () => {
+  const { name, url } = stores.find((s) => s.name === 'PostgreSQL')!;
+  assert.deepEqual([1, 31, 32, 33, 256, 300].map(insertAdmittedIsOneStatement), [true, true, true, false, true, false]);
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  // Every statement the server receives from a store opened after this (its clients bind `query` when they connect).
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text: string };
+    sent.push((typeof config === 'string' ? config : config.text).trim().split(/\s+/)[0]!.toLowerCase());
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  const store = await openStore(url);
+  try {
+    const group = new GroupCommit(store.db, insertAdmittedPushSessions, { oneStatement: insertAdmittedIsOneStatement });
+    sent.length = 0;
+    const few = await Promise.all(Array.from({ length: 5 }, (_, i) => group.run(admission(`${name}-group-${i}`))));
+    assert.deepEqual(sent, ['insert'], 'five admissions: one INSERT, no BEGIN or COMMIT');
+    sent.length = 0;
+    const many = await Promise.all(Array.from({ length: 40 }, (_, i) => group.run(admission(`${name}-group-many-${i}`))));
+    assert.deepEqual(sent, ['begin', 'insert', 'insert', 'commit'], 'forty: parts of 32 and 8, in one transaction');
+    assert.equal(new Set([...few, ...many]).size, 45, 'each admission its own id');
+    assert.equal((await rowsOf(store, [...few, ...many] as number[])).length, 45);
+  } finally {
+    pg.Client.prototype.query = query;
+    await store.close();
   }
 });
